@@ -1,0 +1,68 @@
+# Workflow for the series in patches/: make a kernel tree from the pinned
+# Debian base with the series applied, run the KUnit matrix and the static
+# checks, and export the tree's commits back to patches/.
+#
+#   make            setup, tree, then the KUnit suites on um (the main job)
+#   make check      setup, tree, views check, the full KUnit matrix, static checks
+#   make tree       the kernel tree (build/linux) with patches/ applied
+#                   (USER_TREE=/path/to/6.12.y-git-tree to apply onto that instead)
+#   make export     the tree's commits back to patches/ and the views
+#   make views      check that patches/ reproduces the views byte for byte
+#   make kunit      the KUnit matrix (workflow/matrix.txt); VARIANTS="um x86_64" for some
+#   make static     checkpatch --strict, per-commit builds, sparse, W=1, kernel-doc
+#   make clean      remove the build folders (keeps the tree)
+
+WORK      ?= $(CURDIR)/build
+TREE      ?= $(WORK)/linux
+OUT       ?= $(WORK)/out
+USER_TREE ?=
+VARIANTS  ?=
+JOBS      ?= 2
+export JOBS
+
+STAGES_MAIN  := setup tree kunit-um
+STAGES_CHECK := setup tree views kunit static
+
+.PHONY: all main check setup tree export views kunit kunit-um static clean distclean
+.PHONY: $(addprefix do-,setup tree views kunit kunit-um static)
+
+all: main
+
+main:
+	@mkdir -p $(WORK)
+	@bash workflow/check.sh $(STAGES_MAIN)
+
+check:
+	@mkdir -p $(WORK)
+	@bash workflow/check.sh $(STAGES_CHECK)
+
+setup tree views kunit kunit-um static:
+	@mkdir -p $(WORK)
+	@bash workflow/check.sh $@
+
+do-setup:
+	bash workflow/setup.sh
+
+do-tree:
+	bash workflow/mktree.sh $(TREE) $(USER_TREE)
+
+do-views:
+	python3 workflow/views.py check $(TREE) base $(CURDIR)
+
+do-kunit-um:
+	bash workflow/kunit-matrix.sh $(TREE) $(OUT) um
+
+do-kunit:
+	bash workflow/kunit-matrix.sh $(TREE) $(OUT) $(VARIANTS)
+
+do-static:
+	bash workflow/static-checks.sh $(TREE) $(OUT) $(CURDIR)
+
+export:
+	bash workflow/export.sh $(TREE)
+
+clean:
+	rm -rf $(OUT)
+
+distclean:
+	rm -rf $(WORK)

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Check one KUnit run of the matrix from its raw kernel log (test.log).
+
+usage: check-kunit.py VARIANT LOG SUITE [SUITE ...]
+
+Fails (exit 1) when a required suite did not run, crashed, failed or was
+skipped as a whole, when a test case was skipped without a reason, or when
+the log holds a warning, a lockdep, KASAN or UBSAN report or an oops.
+Prints one line per suite with its counts; the last line is
+"VARIANT: N passed, N failed, N skipped".
+"""
+import re
+import sys
+
+TS = re.compile(r'^\[[^\]]*\] ?')
+RESULT = re.compile(r'^( *)(ok|not ok) \d+ (.*?)(?: # (SKIP|TODO)\b\s*(.*))?\s*$')
+SPLAT = re.compile(r'(WARNING: |BUG: |KASAN: |UBSAN: |Oops|Kernel panic|'
+                   r'possible circular locking|possible recursive locking|'
+                   r'inconsistent lock state|suspicious RCU usage|'
+                   r'INFO: task .* blocked|general protection fault|'
+                   r'Unable to handle kernel|Call Trace:)')
+
+
+class Node:
+    def __init__(self, name, ok, directive, reason):
+        self.name = name
+        self.ok = ok
+        self.skip = directive == 'SKIP'
+        self.reason = reason
+        self.children = []
+
+
+def parse(lines):
+    """Return the top-level results (suites) with their nested results."""
+    pending = {}  # indent -> results seen at that indent, not yet adopted
+    top = []
+    for raw in lines:
+        line = TS.sub('', raw.rstrip('\n'))
+        m = RESULT.match(line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        node = Node(m.group(3), m.group(2) == 'ok', m.group(4),
+                    (m.group(5) or '').strip())
+        node.children = pending.pop(indent + 4, [])
+        # deeper results left behind belong to nothing we know of
+        for k in [k for k in pending if k > indent]:
+            pending.pop(k)
+        if indent == 0:
+            top.append(node)
+        else:
+            pending.setdefault(indent, []).append(node)
+    return top
+
+
+def leaves(node):
+    if not node.children:
+        return [node]
+    out = []
+    for c in node.children:
+        out.extend(leaves(c))
+    return out
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    variant, log, required = sys.argv[1], sys.argv[2], sys.argv[3:]
+    try:
+        with open(log, errors='replace') as f:
+            lines = f.readlines()
+    except OSError as e:
+        print(f'{variant}: cannot read {log}: {e}')
+        print(f'{variant}: 0 passed, 1 failed, 0 skipped')
+        return 1
+
+    bad = []
+    suites = {s.name: s for s in parse(lines)}
+    npass = nfail = nskip = 0
+    for name in required:
+        s = suites.get(name)
+        if s is None:
+            bad.append(f'suite {name} did not run')
+            nfail += 1
+            continue
+        ls = leaves(s) if s.children else []
+        p = sum(1 for x in ls if x.ok and not x.skip)
+        fl = [x for x in ls if not x.ok]
+        sk = [x for x in ls if x.ok and x.skip]
+        npass += p
+        nfail += len(fl)
+        nskip += len(sk)
+        state = 'ok'
+        if s.skip:
+            state = 'SKIPPED AS A WHOLE'
+            bad.append(f'suite {name} was skipped: {s.reason or "no reason"}')
+        elif not s.ok:
+            state = 'FAILED'
+            bad.append(f'suite {name} failed')
+            if not fl:
+                nfail += 1
+        elif not ls:
+            state = 'NO TEST CASES'
+            bad.append(f'suite {name} ran no test case')
+        print(f'{variant}: {name}: {state}: {p} passed, {len(fl)} failed, '
+              f'{len(sk)} skipped')
+        for x in fl:
+            print(f'{variant}:   FAILED {x.name}')
+        for x in sk:
+            print(f'{variant}:   skipped {x.name}: {x.reason or "NO REASON GIVEN"}')
+            if not x.reason:
+                bad.append(f'{name}: {x.name} skipped without a reason')
+
+    splats = [l.rstrip() for l in lines if SPLAT.search(l)]
+    if splats:
+        bad.append(f'{len(splats)} warning/oops/lockdep/KASAN line(s) in the log')
+        for l in splats[:20]:
+            print(f'{variant}:   log: {l}')
+
+    for b in bad:
+        print(f'{variant}: ERROR: {b}')
+    if bad and nfail == 0:
+        nfail = 1
+    print(f'{variant}: {npass} passed, {nfail} failed, {nskip} skipped')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

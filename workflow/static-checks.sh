@@ -1,0 +1,160 @@
+#!/bin/bash
+# Static checks on the series in TREE (base..HEAD), x86_64:
+#  - checkpatch.pl --strict on every patch of patches/: no error, warning or
+#    check;
+#  - every commit builds (incremental vmlinux build: bisectability);
+#  - sparse (C=2) and W=1 on the .c files each commit touches, compared with
+#    the same files at base: no new warning;
+#  - scripts/kernel-doc -Wall on the files each commit touches, compared with
+#    base: no new warning.
+#
+#   static-checks.sh TREE OUT REPO
+#
+# OUT/x86_64 must hold a configured x86_64 build (the KUnit matrix's); its
+# .config is restored afterwards.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+tree=$(cd "$1" && pwd)
+out=$(cd "$2" && pwd)
+repo=$(cd "$3" && pwd)
+bdir=$out/x86_64
+logs=$out/logs/static
+mkdir -p "$logs"
+jobs=${JOBS:-2}
+
+if [ -d /usr/lib/ccache ]; then
+	export PATH=/usr/lib/ccache:$PATH
+	export CCACHE_DIR=${CCACHE_DIR:-$out/ccache}
+fi
+
+g() { git -C "$tree" "$@"; }
+kmake() { make -C "$tree" O="$bdir" ARCH=x86_64 -j"$jobs" "$@"; }
+
+[ -f "$bdir/.config" ] || { echo "static: $bdir has no .config; run the x86_64 KUnit variant first" >&2; exit 1; }
+[ -z "$(g status --porcelain --untracked-files=no)" ] || { echo "static: $tree has uncommitted changes" >&2; exit 1; }
+
+head=$(g symbolic-ref --short HEAD)
+cp "$bdir/.config" "$out/static.config"
+restore() {
+	g checkout -q "$head"
+	cp "$out/static.config" "$bdir/.config"
+}
+trap restore EXIT
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "static: ok   $*"; }
+bad() { fail=$((fail + 1)); echo "static: FAIL $*"; }
+
+# 1. checkpatch --strict on the patches as they will be sent. A warning or
+# check is accepted only where the commit message says why, naming
+# checkpatch and the message type (e.g. AVOID_BUG); errors never are.
+for p in "$repo"/patches/0*.patch; do
+	case $(basename "$p") in 0000-*) continue ;; esac
+	res=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --show-types --no-color "$p" 2>&1)
+	total=$(grep -E '^total: ' <<<"$res" | tail -n1)
+	msg=$(sed -n '/^Subject:/,/^---$/p' "$p")
+	unexplained=()
+	explained=()
+	while read -r level type; do
+		[ -n "$type" ] || continue
+		if [ "$level" != ERROR ] && grep -q checkpatch <<<"$msg" && grep -qw "$type" <<<"$msg"; then
+			explained+=("$type")
+		else
+			unexplained+=("$level:$type")
+		fi
+	done < <(grep -oE '^(ERROR|WARNING|CHECK):[A-Z_]+:' <<<"$res" | tr ':' ' ' | sort -u)
+	if grep -q 'Traceback' <<<"$res"; then
+		unexplained+=("checkpatch-helper-crashed")
+	fi
+	if [ ${#unexplained[@]} -eq 0 ]; then
+		ok "checkpatch --strict $(basename "$p"): $total${explained:+ (explained in the commit message: ${explained[*]})}"
+	else
+		bad "checkpatch --strict $(basename "$p"): $total; not explained: ${unexplained[*]}"
+		grep -E '^(ERROR|WARNING|CHECK):' -A3 <<<"$res" | head -n 40
+		grep -A5 Traceback <<<"$res" | head -n 10
+	fi
+done
+
+# The base, for comparison: a worktree of its own with a build folder of its
+# own, so that the series' tree never flips back and forth (which would make
+# every bisect build a full one).
+btree=$out/base-tree
+bbdir=$out/x86_64-base
+if [ ! -d "$btree/.git" ] && [ ! -f "$btree/.git" ]; then
+	g worktree prune
+	g worktree add -q --detach "$btree" base
+fi
+git -C "$btree" checkout -q --detach base
+mkdir -p "$bbdir"
+cp "$out/static.config" "$bbdir/.config"
+make -C "$btree" O="$bbdir" ARCH=x86_64 -s olddefconfig >/dev/null
+make -C "$btree" O="$bbdir" ARCH=x86_64 -j"$jobs" -s prepare > "$logs/base-prepare.log" 2>&1 ||
+	{ bad "base tree does not prepare"; tail -n 20 "$logs/base-prepare.log"; }
+
+# Warnings of one object built with W=1 and sparse, without line numbers.
+# warnings SRCTREE BUILDDIR FILE.c
+warnings() {
+	local t=$1 b=$2 src=$3 obj=${3%.c}.o
+	[ -f "$t/$src" ] || return 0
+	rm -f "$b/$obj"
+	make -C "$t" O="$b" ARCH=x86_64 -j"$jobs" -s W=1 C=2 "$obj" 2>&1 |
+		grep -E '(warning|error):' | sed -e "s|^$t/||" -e "s|^$b/||" |
+		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?:/\1:/' | sort
+}
+
+# kernel-doc warnings of a file, without line numbers: kdoc SRCTREE FILE
+kdoc() {
+	[ -f "$1/$2" ] || return 0
+	(cd "$1" && ./scripts/kernel-doc -none -Wall "$2" 2>&1) |
+		sed -E 's/^([^:]+):[0-9]+:/\1:/' | sort
+}
+
+commits=$(g rev-list --reverse base..HEAD)
+declare -A based
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	subj=$(g log -1 --format=%s "$c")
+	g checkout -q "$c"
+	cp "$out/static.config" "$bdir/.config"
+	kmake -s olddefconfig >/dev/null
+	start=$(date +%s)
+	if kmake -s > "$logs/build-$n.log" 2>&1; then
+		ok "commit $n builds: $subj ($(( $(date +%s) - start ))s)"
+	else
+		bad "commit $n does not build: $subj"
+		tail -n 30 "$logs/build-$n.log"
+		continue
+	fi
+	mapfile -t files < <(g diff --name-only --diff-filter=AM "$c^" "$c" -- '*.c' '*.h')
+	for f in "${files[@]}"; do
+		key=$(tr / _ <<<"$f")
+		if [ -z "${based[$f]+x}" ]; then
+			case $f in
+			*.c) warnings "$btree" "$bbdir" "$f" > "$logs/w-base-$key" ;;
+			esac
+			kdoc "$btree" "$f" > "$logs/k-base-$key"
+			based[$f]=1
+		fi
+		case $f in
+		*.c) warnings "$tree" "$bdir" "$f" > "$logs/w-$n-$key" ;;
+		esac
+		kdoc "$tree" "$f" > "$logs/k-$n-$key"
+		for kind in w k; do
+			[ -f "$logs/$kind-$n-$key" ] || continue
+			[ -f "$logs/$kind-base-$key" ] || : > "$logs/$kind-base-$key"
+			new=$(comm -13 "$logs/$kind-base-$key" "$logs/$kind-$n-$key")
+			what=$([ $kind = w ] && echo "sparse+W=1" || echo "kernel-doc")
+			if [ -z "$new" ]; then
+				ok "commit $n $what $f: no new warnings ($(wc -l < "$logs/$kind-$n-$key") at commit, $(wc -l < "$logs/$kind-base-$key") at base)"
+			else
+				bad "commit $n $what $f: new warnings"
+				echo "$new" | head -n 20
+			fi
+		done
+	done
+done
+
+echo "static: $pass passed, $fail failed"
+[ $fail -eq 0 ]
