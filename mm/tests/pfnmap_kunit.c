@@ -282,18 +282,23 @@ static unsigned long pfnmap_test_pfn(struct pfnmap_test *t, unsigned long i)
 	return page_to_pfn(t->pages) + i;
 }
 
+static int pfnmap_copy_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	*(pte_t *)data = ptep_get(ptep);
+	return 0;
+}
+
 /* Read the PTE that maps @addr; false when there is none. */
 static bool pfnmap_read_pte(struct mm_struct *mm, unsigned long addr,
 			    pte_t *out)
 {
-	spinlock_t *ptl;	/* the PTE table's lock */
 	bool found = false;
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
 	pmd_t *pmd;
-	pte_t *ptep;
 
+	*out = __pte(0);
 	mmap_read_lock(mm);
 	pgd = pgd_offset(mm, addr);
 	if (pgd_none(*pgd) || pgd_bad(*pgd))
@@ -307,12 +312,10 @@ static bool pfnmap_read_pte(struct mm_struct *mm, unsigned long addr,
 	pmd = pmd_offset(pud, addr);
 	if (pmd_none(pmdp_get(pmd)) || pmd_leaf(pmdp_get(pmd)))
 		goto out;
-	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
-	if (ptep) {
-		*out = ptep_get(ptep);
+	/* The last level, under the PTE lock. */
+	if (!apply_to_existing_page_range(mm, addr & PAGE_MASK, PAGE_SIZE,
+					  pfnmap_copy_pte, out))
 		found = pte_present(*out);
-		pte_unmap_unlock(ptep, ptl);
-	}
 out:
 	mmap_read_unlock(mm);
 	return found;
@@ -335,6 +338,21 @@ static pte_t pfnmap_expect_pte(struct pfnmap_test *t, unsigned long i)
 	KUNIT_EXPECT_EQ(test, pfnmap_cache_bits(pte_pgprot(pte)),
 			pfnmap_cache_bits(pfnmap_test_prot(t->cache, shared)));
 	return pte;
+}
+
+/*
+ * Page @i must be mapped for the right pfn, dirty and writable as given; a
+ * dirty entry must also be young.
+ */
+static void pfnmap_expect_mapped(struct pfnmap_test *t, unsigned long i,
+				 bool dirty, bool write)
+{
+	pte_t pte = pfnmap_expect_pte(t, i);
+
+	KUNIT_EXPECT_EQ_MSG(t->test, !!pte_dirty(pte), dirty, "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(t->test, !!pte_write(pte), write, "page %lu", i);
+	if (dirty)
+		KUNIT_EXPECT_TRUE_MSG(t->test, pte_young(pte), "page %lu", i);
 }
 
 static u32 pfnmap_test_pattern(unsigned long i)
@@ -410,9 +428,7 @@ static void pfnmap_read_fault_is_clean(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
 	KUNIT_EXPECT_TRUE(test, t->last_ret == VM_FAULT_NOPAGE);
 
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
-	KUNIT_EXPECT_FALSE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 0, false, true);
 
 	/* Nothing was inserted around the faulting address. */
 	KUNIT_EXPECT_FALSE(test, pfnmap_read_pte(current->mm,
@@ -424,7 +440,6 @@ static void pfnmap_write_fault_mkwrite(struct kunit *test)
 {
 	struct pfnmap_test *t = test->priv;
 	unsigned long faults;
-	pte_t pte;
 
 	t->insert = PFNMAP_INSERT_MKWRITE_ON_WRITE;
 	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
@@ -436,10 +451,7 @@ static void pfnmap_write_fault_mkwrite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, faults, 1);
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
 
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_TRUE(test, pte_young(pte));
-	KUNIT_EXPECT_TRUE(test, pte_dirty(pte));
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
+	pfnmap_expect_mapped(t, 0, true, true);
 	pfnmap_test_unmap(t);
 }
 
@@ -451,25 +463,19 @@ static void pfnmap_write_fault_mkwrite(struct kunit *test)
 static void pfnmap_injected_write_fault(struct kunit *test)
 {
 	struct pfnmap_test *t = test->priv;
-	pte_t pte;
 
 	t->insert = PFNMAP_INSERT_MKWRITE_ON_WRITE;
 	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
 
 	KUNIT_EXPECT_TRUE(test, pfnmap_test_inject(t, 0, FAULT_FLAG_WRITE) ==
 				VM_FAULT_NOPAGE);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_TRUE(test, pte_young(pte));
-	KUNIT_EXPECT_TRUE(test, pte_dirty(pte));
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
+	pfnmap_expect_mapped(t, 0, true, true);
 
 	/* The same fault with vmf_insert_pfn_prot(): clean, as before. */
 	t->insert = PFNMAP_INSERT_PLAIN;
 	KUNIT_EXPECT_TRUE(test, pfnmap_test_inject(t, 1, FAULT_FLAG_WRITE) ==
 				VM_FAULT_NOPAGE);
-	pte = pfnmap_expect_pte(t, 1);
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
-	KUNIT_EXPECT_FALSE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 1, false, true);
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 2);
 	pfnmap_test_unmap(t);
 }
@@ -541,24 +547,19 @@ static void pfnmap_mkwrite_readonly_vma(struct kunit *test)
 {
 	struct pfnmap_test *t = test->priv;
 	u32 *kaddr = page_address(t->pages);
-	pte_t pte;
 
 	t->insert = PFNMAP_INSERT_MKWRITE_ALWAYS;
 	pfnmap_test_map(t, PROT_READ, t->nr_pages);
 
 	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_FALSE(test, pte_write(pte));
-	KUNIT_EXPECT_FALSE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 0, false, false);
 
 	/* A store is refused and changes neither the entry nor the data. */
 	KUNIT_EXPECT_EQ(test, put_user(0xdead, pfnmap_test_user(t, 0) + 1),
 			-EFAULT);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kaddr[1]), 0);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_FALSE(test, pte_write(pte));
-	KUNIT_EXPECT_FALSE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 0, false, false);
 	pfnmap_test_unmap(t);
 }
 
@@ -570,15 +571,12 @@ static void pfnmap_mkwrite_readonly_vma(struct kunit *test)
 static void pfnmap_mkwrite_on_read_fault(struct kunit *test)
 {
 	struct pfnmap_test *t = test->priv;
-	pte_t pte;
 
 	t->insert = PFNMAP_INSERT_MKWRITE_ALWAYS;
 	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
 
 	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_TRUE(test, pte_dirty(pte));
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
+	pfnmap_expect_mapped(t, 0, true, true);
 	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 0, 0x42), 0);
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
 	pfnmap_test_unmap(t);
@@ -596,7 +594,6 @@ static void pfnmap_mkwrite_upgrades_present(struct kunit *test)
 	struct mm_struct *mm;
 	vm_fault_t ret;
 	pgprot_t prot;
-	pte_t pte;
 
 	t->insert = PFNMAP_INSERT_PLAIN;
 	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
@@ -625,10 +622,7 @@ static void pfnmap_mkwrite_upgrades_present(struct kunit *test)
 	}
 	mmap_read_unlock(mm);
 	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_TRUE(test, pte_young(pte));
-	KUNIT_EXPECT_TRUE(test, pte_dirty(pte));
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
+	pfnmap_expect_mapped(t, 0, true, true);
 
 	/* No fault needed for the store now, on any architecture. */
 	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 0, 0xabcd), 0);
@@ -709,7 +703,6 @@ static void pfnmap_caching_kept(struct kunit *test)
 	struct pfnmap_test *t = test->priv;
 	pgprot_t shared = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
 	unsigned long faults;
-	pte_t pte;
 
 	if (pfnmap_cache_bits(pfnmap_test_prot(p->cache, shared)) ==
 	    pfnmap_cache_bits(shared))
@@ -721,16 +714,13 @@ static void pfnmap_caching_kept(struct kunit *test)
 	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
 
 	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
-	pte = pfnmap_expect_pte(t, 0);
-	KUNIT_EXPECT_FALSE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 0, false, true);
 
+	/* After a store the entry is dirty, whoever marked it so. */
 	faults = pfnmap_test_write(t, 1, 0x77);
 	KUNIT_EXPECT_EQ(test, faults, 1 + (p->insert == PFNMAP_INSERT_PLAIN &&
 					   t->clean_write_faults));
-	pte = pfnmap_expect_pte(t, 1);
-	KUNIT_EXPECT_TRUE(test, pte_write(pte));
-	if (p->insert != PFNMAP_INSERT_PLAIN)
-		KUNIT_EXPECT_TRUE(test, pte_dirty(pte));
+	pfnmap_expect_mapped(t, 1, true, true);
 	pfnmap_test_unmap(t);
 }
 
