@@ -26,6 +26,8 @@ else
 	mkdir -p "$(dirname "$tree")"
 	if [ -n "$user_tree" ]; then
 		git clone -q "$user_tree" "$tree"
+		# the user's HEAD is the base; tags of ours it may carry are not
+		git -C "$tree" tag -d series-applied >/dev/null 2>&1 || true
 		gitc tag -f base HEAD >/dev/null
 	else
 		[ -f "$tarball" ] || { echo "mktree: $tarball missing (make setup installs linux-source-6.12)" >&2; exit 1; }
