@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """Check one KUnit run of the matrix from its raw kernel log (test.log).
 
-usage: check-kunit.py VARIANT LOG SUITE [SUITE ...]
+usage: check-kunit.py VARIANT LOG SUITE[:skip] [SUITE[:skip] ...]
 
 Fails (exit 1) when a required suite did not run, crashed, failed or was
 skipped as a whole, when a test case was skipped without a reason, or when
-the log holds a warning, a lockdep, KASAN or UBSAN report or an oops.
+the log holds a warning, a lockdep, KASAN or UBSAN report, an oops or a
+"bad pgd/p4d/pud/pmd/pte" page-table error. A suite given as NAME:skip must run and be skipped as a whole: every case
+skipped, each with a reason (the matrix says where that is expected).
 Prints one line per suite with its counts; the last line is
 "VARIANT: N passed, N failed, N skipped".
 """
@@ -19,7 +21,8 @@ SPLAT = re.compile(r'(WARNING: |BUG: |KASAN: |UBSAN: |Oops|Kernel panic|'
                    r'possible circular locking|possible recursive locking|'
                    r'inconsistent lock state|suspicious RCU usage|'
                    r'INFO: task .* blocked|general protection fault|'
-                   r'Unable to handle kernel|Call Trace:)')
+                   r'Unable to handle kernel|Call Trace:|'
+                   r': bad (pgd|p4d|pud|pmd|pte) )')
 
 
 class Node:
@@ -80,6 +83,9 @@ def main():
     suites = {s.name: s for s in parse(lines)}
     npass = nfail = nskip = 0
     for name in required:
+        expect_skip = name.endswith(':skip')
+        if expect_skip:
+            name = name[:-len(':skip')]
         s = suites.get(name)
         if s is None:
             bad.append(f'suite {name} did not run')
@@ -93,6 +99,22 @@ def main():
         nfail += len(fl)
         nskip += len(sk)
         state = 'ok'
+        if expect_skip:
+            ran = [x for x in ls if not (x.ok and x.skip)]
+            reasons = sorted({x.reason for x in sk if x.reason} |
+                             ({s.reason} if s.skip and s.reason else set()))
+            if ran or not (s.skip or sk):
+                state = 'RAN BUT MUST BE SKIPPED HERE'
+                bad.append(f'suite {name} must be skipped on {variant}, '
+                           f'but {len(ran)} case(s) ran')
+            else:
+                state = 'skipped as expected'
+            print(f'{variant}: {name}: {state}: {p} passed, {len(fl)} failed, '
+                  f'{len(sk)} skipped: {"; ".join(reasons) or "NO REASON GIVEN"}')
+            for x in sk:
+                if not x.reason:
+                    bad.append(f'{name}: {x.name} skipped without a reason')
+            continue
         if s.skip:
             state = 'SKIPPED AS A WHOLE'
             bad.append(f'suite {name} was skipped: {s.reason or "no reason"}')

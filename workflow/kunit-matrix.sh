@@ -49,8 +49,13 @@ for v in "${variants[@]}"; do
 		args=(run --arch=um "${kargs[@]}" --kunitconfig="$here/kunit/debug-um.config")
 		;;
 	x86_64)
+		# 4 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
+		# of pfnmap_pud, and a CPU with 1 GiB pages.
 		arch=x86_64
-		args=(run --arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config")
+		args=(run --arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config"
+		      --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on'
+		      --kernel_args='memmap=1G$0x80000000'
+		      --kernel_args='pfnmap_kunit.pud_base=0x80000000')
 		;;
 	arm64)
 		arch=arm64
