@@ -1029,6 +1029,14 @@ static void pfnmap_mprotect_keeps_caching(struct kunit *test)
 	pfnmap_expect_mapped(t, 1, false, false);
 	KUNIT_EXPECT_EQ(test, put_user(1, pfnmap_test_user(t, 1)), -EFAULT);
 
+	/* Executable: the memory type stays, and so does execute-never. */
+	KUNIT_ASSERT_EQ(test, pfnmap_mprotect(t->uaddr, t->len,
+					      PROT_READ | PROT_EXEC), 0);
+	pfnmap_expect_mapped(t, 0, true, false);
+#ifdef CONFIG_ARM64
+	KUNIT_EXPECT_FALSE(test, pte_user_exec(pfnmap_expect_pte(t, 0)));
+#endif
+
 	KUNIT_ASSERT_EQ(test, pfnmap_mprotect(t->uaddr, t->len,
 					      PROT_READ | PROT_WRITE), 0);
 	pfnmap_expect_pte(t, 0);
@@ -1080,6 +1088,9 @@ static void pfnmap_require(struct kunit *test, unsigned int order)
 	if (order == PMD_ORDER && !IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP))
 		kunit_skip(test,
 			   "no PMD-sized PFN mappings here: CONFIG_ARCH_SUPPORTS_PMD_PFNMAP is off (no THP, or the architecture has no special bit in PMDs)");
+	if (order == PMD_ORDER && !t->nr_pages)
+		kunit_skip(test,
+			   "two PMDs of contiguous pages are more than MAX_PAGE_ORDER allows with this page size");
 	if (order == PUD_ORDER) {
 		if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
 			kunit_skip(test,
@@ -1088,7 +1099,7 @@ static void pfnmap_require(struct kunit *test, unsigned int order)
 		if (!boot_cpu_has(X86_FEATURE_GBPAGES))
 			kunit_skip(test, "the CPU has no 1 GiB pages (pdpe1gb)");
 #endif
-		if (!pud_base)
+		if (!t->nr_pages)
 			kunit_skip(test,
 				   "no 1 GiB range to map: boot with memmap=1G$<base> pfnmap_kunit.pud_base=<base>");
 		KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(pud_base, PUD_SIZE) &&
@@ -1812,7 +1823,8 @@ static struct kunit_case pfnmap_pud_cases[] = {
 
 static int pfnmap_pmd_init(struct kunit *test)
 {
-	int ret = pfnmap_test_setup(test, PFNMAP_PMD_BACKING);
+	int ret = pfnmap_test_setup(test, PFNMAP_PMD_BACKING <= MAX_PAGE_ORDER ?
+					  PFNMAP_PMD_BACKING : 0);
 
 	if (!ret)
 		((struct pfnmap_test *)test->priv)->level_order = PMD_ORDER;
