@@ -4,8 +4,10 @@
 #
 #   kunit-matrix.sh TREE OUT [VARIANT ...]     (default: every variant)
 #
+# Each variant builds its kernel once (kunit.py build), then boots it once
+# per suite of its row (kunit.py exec with the suite's name as filter).
 # Build folders are OUT/<arch> and stay for incremental rebuilds; the raw
-# kernel log of each variant is kept as OUT/logs/<variant>.log.
+# kernel logs of each variant's boots are kept as OUT/logs/<variant>.log.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,30 +45,35 @@ for v in "${variants[@]}"; do
 	IFS=, read -ra dl <<<"$dirs"
 	for d in "${dl[@]}"; do kargs+=(--kunitconfig="$d"); done
 
+	# build: kunit.py build arguments (none: reuse the arch's kernel);
+	# boot: kunit.py exec arguments
 	case $v in
 	um)
 		arch=um
-		args=(run --arch=um "${kargs[@]}" --kunitconfig="$here/kunit/debug-um.config")
+		build=(--arch=um "${kargs[@]}" --kunitconfig="$here/kunit/debug-um.config")
+		boot=(--arch=um)
 		;;
 	x86_64)
 		# 4 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
-		# of pfnmap_pud, and a CPU with 1 GiB pages.
+		# of pfnmap_pud, a CPU with 1 GiB pages, and 2 CPUs.
 		arch=x86_64
-		args=(run --arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config"
-		      --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on'
+		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config")
+		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
 		      --kernel_args='pfnmap_kunit.pud_base=0x80000000')
 		;;
 	arm64)
 		arch=arm64
-		args=(run --arch=arm64 --cross_compile=aarch64-linux-gnu- "${kargs[@]}"
-		      --kunitconfig="$here/kunit/debug-arm64.config")
+		build=(--arch=arm64 --cross_compile=aarch64-linux-gnu- "${kargs[@]}"
+		       --kunitconfig="$here/kunit/debug-arm64.config")
+		boot=(--arch=arm64 --qemu_args='-smp 2')
 		;;
 	arm64-nodbm)
 		# The arm64 kernel again, on a CPU without hardware dirty-bit
 		# management; QEMU takes the last -cpu given.
 		arch=arm64
-		args=(exec --arch=arm64 --qemu_args='-cpu cortex-a57')
+		build=()
+		boot=(--arch=arm64 --qemu_args='-smp 2 -cpu cortex-a57')
 		;;
 	*)
 		echo "kunit-matrix: no recipe for variant $v" >&2
@@ -74,24 +81,43 @@ for v in "${variants[@]}"; do
 		;;
 	esac
 
-	# kunit.py exec takes no --jobs
-	[ "${args[0]}" = exec ] || args+=(--jobs="$jobs")
 	start=$(date +%s)
-	echo "=== kunit $v: kunit.py ${args[*]}"
 	# never judge a stale log
 	rm -f "$out/$arch/test.log" "$out/logs/$v.log"
-	(cd "$tree" && ./tools/testing/kunit/kunit.py "${args[@]}" \
-		--build_dir="$out/$arch" --timeout=900) \
-		> "$out/logs/$v.kunit.txt" 2>&1
-	rc=$?
-	grep -E '^\[..:..:..\] (Testing complete|Elapsed time|=+ |\[(PASSED|FAILED|SKIPPED|CRASHED)\] )' \
-		"$out/logs/$v.kunit.txt" | grep -vE '\[PASSED\] ' | tail -n 40
-	tail -n 3 "$out/logs/$v.kunit.txt"
-	cp "$out/$arch/test.log" "$out/logs/$v.log" 2>/dev/null || : > "$out/logs/$v.log"
+	: > "$out/logs/$v.kunit.txt"
+	: > "$out/logs/$v.log"
+	rc=0
+	if [ ${#build[@]} -gt 0 ]; then
+		echo "=== kunit $v: kunit.py build ${build[*]}"
+		(cd "$tree" && ./tools/testing/kunit/kunit.py build "${build[@]}" \
+			--build_dir="$out/$arch" --jobs="$jobs") \
+			>> "$out/logs/$v.kunit.txt" 2>&1 || rc=$?
+		tail -n 1 "$out/logs/$v.kunit.txt"
+	fi
 	if [ $rc -ne 0 ]; then
-		echo "kunit-matrix: kunit.py failed for $v (exit $rc); see $out/logs/$v.kunit.txt"
+		echo "kunit-matrix: kunit.py build failed for $v (exit $rc); see $out/logs/$v.kunit.txt"
 		tail -n 60 "$out/logs/$v.kunit.txt"
 		status=1
+	else
+		IFS=, read -ra sl <<<"$suites"
+		for s in "${sl[@]}"; do
+			s=${s%:skip}
+			echo "=== kunit $v: kunit.py exec ${boot[*]} $s"
+			rm -f "$out/$arch/test.log"
+			(cd "$tree" && ./tools/testing/kunit/kunit.py exec "${boot[@]}" \
+				--build_dir="$out/$arch" --timeout=900 "$s") \
+				> "$out/logs/$v.$s.txt" 2>&1
+			src=$?
+			cat "$out/logs/$v.$s.txt" >> "$out/logs/$v.kunit.txt"
+			grep -E '^\[..:..:..\] (Testing complete|Elapsed time|\[(FAILED|SKIPPED|CRASHED)\] )' \
+				"$out/logs/$v.$s.txt" | tail -n 20
+			cat "$out/$arch/test.log" >> "$out/logs/$v.log" 2>/dev/null
+			if [ $src -ne 0 ]; then
+				echo "kunit-matrix: kunit.py exec failed for $v, $s (exit $src); see $out/logs/$v.$s.txt"
+				tail -n 40 "$out/logs/$v.$s.txt"
+				status=1
+			fi
+		done
 	fi
 	# shellcheck disable=SC2086
 	res=$(python3 "$here/check-kunit.py" "$v" "$out/logs/$v.log" ${suites//,/ })

@@ -1556,10 +1556,10 @@ static void pfnmap_huge_partial_munmap(struct kunit *test)
 static long pfnmap_mremap(unsigned long addr, unsigned long len,
 			  unsigned long new_addr)
 {
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
 	unsigned long flags = MREMAP_MAYMOVE | MREMAP_FIXED;
 	struct pt_regs regs = {};
 
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
 	regs.di = addr;
 	regs.si = len;
 	regs.dx = len;
@@ -1567,6 +1567,9 @@ static long pfnmap_mremap(unsigned long addr, unsigned long len,
 	regs.r8 = new_addr;
 	return x64_sys_call(&regs, __NR_mremap);
 #elif defined(CONFIG_ARM64)
+	unsigned long flags = MREMAP_MAYMOVE | MREMAP_FIXED;
+	struct pt_regs regs = {};
+
 	regs.regs[0] = addr;
 	regs.regs[1] = len;
 	regs.regs[2] = len;
