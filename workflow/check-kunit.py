@@ -9,6 +9,9 @@ skipped as a whole, when a test case was skipped without a reason, or when
 the log holds a warning, a lockdep, KASAN or UBSAN report, an oops or a
 "bad pgd/p4d/pud/pmd/pte" page-table error. A suite given as NAME:skip must run and be skipped as a whole: every case
 skipped, each with a reason (the matrix says where that is expected).
+NAME:noskip must run with no case skipped; NAME:skips=CASE/CASE may skip
+only the cases listed (by case name; a parameterized case by its name or
+the name of one parameter). A plain NAME may skip cases that give a reason.
 Prints one line per suite with its counts; the last line is
 "VARIANT: N passed, N failed, N skipped".
 """
@@ -86,6 +89,13 @@ def main():
         expect_skip = name.endswith(':skip')
         if expect_skip:
             name = name[:-len(':skip')]
+        may_skip = None  # None: any case may skip with a reason
+        if name.endswith(':noskip'):
+            name = name[:-len(':noskip')]
+            may_skip = set()
+        elif ':skips=' in name:
+            name, lst = name.split(':skips=', 1)
+            may_skip = {c for c in lst.split('/') if c}
         s = suites.get(name)
         if s is None:
             bad.append(f'suite {name} did not run')
@@ -126,6 +136,18 @@ def main():
         elif not ls:
             state = 'NO TEST CASES'
             bad.append(f'suite {name} ran no test case')
+        if may_skip is not None:
+            # leaf -> the case it belongs to (itself, or its parameterized
+            # parent)
+            owner = {}
+            for c in s.children:
+                for x in leaves(c):
+                    owner[id(x)] = c.name
+            for x in sk:
+                if x.name not in may_skip and owner.get(id(x)) not in may_skip:
+                    state = 'A CASE THAT MUST RUN WAS SKIPPED'
+                    bad.append(f'{name}: {x.name} must run on {variant}, '
+                               f'but was skipped: {x.reason or "no reason"}')
         print(f'{variant}: {name}: {state}: {p} passed, {len(fl)} failed, '
               f'{len(sk)} skipped')
         for x in fl:

@@ -55,25 +55,28 @@ for v in "${variants[@]}"; do
 		;;
 	x86_64)
 		# 4 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
-		# of pfnmap_pud, a CPU with 1 GiB pages, and 2 CPUs.
+		# of pfnmap_pud, a CPU with 1 GiB pages, 2 CPUs, and two free
+		# 2 MiB huge pages for the hugetlb case of fault_split.
 		arch=x86_64
 		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config")
 		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
-		      --kernel_args='pfnmap_kunit.pud_base=0x80000000')
+		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
+		      --kernel_args='hugepages=2')
 		;;
 	arm64)
 		arch=arm64
 		build=(--arch=arm64 --cross_compile=aarch64-linux-gnu- "${kargs[@]}"
 		       --kunitconfig="$here/kunit/debug-arm64.config")
-		boot=(--arch=arm64 --qemu_args='-smp 2')
+		boot=(--arch=arm64 --qemu_args='-smp 2' --kernel_args='hugepages=2')
 		;;
 	arm64-nodbm)
 		# The arm64 kernel again, on a CPU without hardware dirty-bit
 		# management; QEMU takes the last -cpu given.
 		arch=arm64
 		build=()
-		boot=(--arch=arm64 --qemu_args='-smp 2 -cpu cortex-a57')
+		boot=(--arch=arm64 --qemu_args='-smp 2 -cpu cortex-a57'
+		      --kernel_args='hugepages=2')
 		;;
 	*)
 		echo "kunit-matrix: no recipe for variant $v" >&2
@@ -101,7 +104,7 @@ for v in "${variants[@]}"; do
 	else
 		IFS=, read -ra sl <<<"$suites"
 		for s in "${sl[@]}"; do
-			s=${s%:skip}
+			s=${s%%:*}
 			echo "=== kunit $v: kunit.py exec ${boot[*]} $s"
 			rm -f "$out/$arch/test.log"
 			(cd "$tree" && ./tools/testing/kunit/kunit.py exec "${boot[@]}" \
