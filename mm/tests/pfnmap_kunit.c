@@ -2006,9 +2006,10 @@ static void fault_split_file_thp(struct kunit *test)
 	unsigned long addr, head, before;
 	struct vfsmount *mnt;
 	struct file *file;
-	vm_fault_t ret;
+	vm_fault_t fault;
 	pmd_t pmd;
 	pte_t pte;
+	int ret;
 	u32 val;
 
 	type = get_fs_type("tmpfs");
@@ -2016,8 +2017,8 @@ static void fault_split_file_thp(struct kunit *test)
 	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
 	put_filesystem(type);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				fault_split_kern_unmount, mnt), 0);
+	ret = kunit_add_action_or_reset(test, fault_split_kern_unmount, mnt);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	file = shmem_file_setup_with_mnt(mnt, "fault_split", PMD_SIZE, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pfnmap_test_fput,
@@ -2035,9 +2036,9 @@ static void fault_split_file_thp(struct kunit *test)
 	head = pmd_pfn(pmd);
 
 	before = fault_split_events(test, THP_SPLIT_PMD);
-	ret = pfnmap_inject_at(addr + FAULT_SPLIT_PAGE * PAGE_SIZE,
-			       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
-	KUNIT_EXPECT_FALSE(test, ret & VM_FAULT_ERROR);
+	fault = pfnmap_inject_at(addr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+				 FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_FALSE(test, fault & VM_FAULT_ERROR);
 	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
 		KUNIT_EXPECT_GE(test, fault_split_events(test, THP_SPLIT_PMD),
 				before + 1);
@@ -2051,7 +2052,7 @@ static void fault_split_file_thp(struct kunit *test)
 				       FAULT_SPLIT_PAGE * PAGE_SIZE)), 0);
 	KUNIT_EXPECT_EQ(test, val, pfnmap_test_pattern(FAULT_SPLIT_PAGE));
 #else
-	kunit_skip(test, "no tmpfs with huge=always: CONFIG_TRANSPARENT_HUGEPAGE or CONFIG_TMPFS is off");
+	kunit_skip(test, "no huge=always tmpfs: no CONFIG_TRANSPARENT_HUGEPAGE or CONFIG_TMPFS");
 #endif
 }
 
