@@ -55,13 +55,15 @@ for v in "${variants[@]}"; do
 		;;
 	x86_64)
 		# 4 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
-		# of pfnmap_pud, a CPU with 1 GiB pages, 2 CPUs, and two free
-		# 2 MiB huge pages for the hugetlb case of fault_split.
+		# of pfnmap_pud and ttm_bo_vm_huge (one suite per boot, so they
+		# share it), a CPU with 1 GiB pages, 2 CPUs, and two free 2 MiB
+		# huge pages for the hugetlb case of fault_split.
 		arch=x86_64
 		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config")
 		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
 		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
+		      --kernel_args='ttm_bo_vm_test.pud_base=0x80000000'
 		      --kernel_args='hugepages=2')
 		;;
 	arm64)

@@ -1905,8 +1905,8 @@ fault_split_events(struct kunit *test, enum vm_event_item item)
 }
 
 /* @len of private anonymous memory, PMD aligned, THP asked for or not. */
-static unsigned long fault_split_map_anon(struct kunit *test,
-					  unsigned long len, bool thp)
+static unsigned long __maybe_unused
+fault_split_map_anon(struct kunit *test, unsigned long len, bool thp)
 {
 	unsigned long addr;
 

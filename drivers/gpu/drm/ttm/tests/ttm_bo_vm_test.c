@@ -12,9 +12,13 @@
  * Two memory types: TTM_PL_SYSTEM, backed by ttm_tt pages with the caching
  * a test asks for, and TTM_PL_VRAM, a mock manager whose resources are
  * backed by pages the test owns and handed to TTM as write-combined I/O
- * memory, as a driver describes its VRAM aperture.
+ * memory, as a driver describes its VRAM aperture. The huge-fault suite
+ * adds TTM_PL_PRIV, 1 GiB of physical memory outside System RAM given by
+ * ttm_bo_vm_test.pud_base, for PUD-sized entries.
  */
 #include <linux/anon_inodes.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/completion.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
@@ -29,11 +33,14 @@
 #ifdef CONFIG_ARM64
 #include <asm/sysreg.h>
 #endif
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_vma_manager.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_pool.h>
 #include <drm/ttm/ttm_tt.h>
 
 #include <kunit/test.h>
@@ -45,11 +52,20 @@
 #define TBV_BO_PAGES		(4 * TTM_BO_VM_NUM_PREFAULT)
 /* Room for two buffer objects of TBV_BO_PAGES in the mock VRAM. */
 #define TBV_VRAM_ORDER		(ilog2(TBV_BO_PAGES) + 1)
-#define TBV_VRAM_PAGES		BIT(TBV_VRAM_ORDER)
 #define TBV_STRESS_PAGES	4
 #define TBV_STRESS_ITERATIONS	10000
 /* Give up on the stress case after this long, rather than hit KUnit's timeout. */
 #define TBV_STRESS_DEADLINE	(120 * HZ)
+
+/*
+ * A 1 GiB range of physical memory outside System RAM for the PUD case of
+ * the huge-fault suite, e.g. reserved by booting with
+ *   memmap=1G$0x80000000 ttm_bo_vm_test.pud_base=0x80000000
+ */
+static unsigned long long pud_base;
+module_param(pud_base, ullong, 0444);
+MODULE_PARM_DESC(pud_base,
+		 "physical address of 1 GiB outside System RAM for PUD entries (0: none)");
 
 /* vm_fault_t is __bitwise: compare the values, and print them on failure. */
 #define TBV_EXPECT_FAULT(test, ret, want)				\
@@ -62,6 +78,11 @@ struct tbv_test {
 	struct ttm_device bdev;
 	bool bdev_ready;
 	bool vram_ready;
+	bool priv_ready;
+	bool priv_memtype;
+	unsigned int vram_order;
+	/* swap two pages of each ttm_tt: not physically contiguous */
+	bool scramble;
 	/* caching of the ttm_tt of the next buffer object */
 	enum ttm_caching tt_caching;
 	struct page *vram;
@@ -91,6 +112,16 @@ static const struct ttm_place tbv_vram_place = {
 	.flags = TTM_PL_FLAG_CONTIGUOUS,
 };
 
+static const struct ttm_place tbv_priv_place = {
+	.mem_type = TTM_PL_PRIV,
+	.flags = TTM_PL_FLAG_CONTIGUOUS,
+};
+
+static struct ttm_placement tbv_priv_placement = {
+	.num_placement = 1,
+	.placement = &tbv_priv_place,
+};
+
 static struct ttm_placement tbv_sys_placement = {
 	.num_placement = 1,
 	.placement = &tbv_sys_place,
@@ -103,6 +134,8 @@ static struct ttm_placement tbv_vram_placement = {
 
 static struct ttm_placement *tbv_placement(u32 mem_type)
 {
+	if (mem_type == TTM_PL_PRIV)
+		return &tbv_priv_placement;
 	return mem_type == TTM_PL_VRAM ? &tbv_vram_placement :
 					 &tbv_sys_placement;
 }
@@ -129,6 +162,24 @@ static void tbv_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
 	kfree(tt);
 }
 
+/* The pool's pages; with t->scramble, pages 1 and 2 swapped. */
+static int tbv_tt_populate(struct ttm_device *bdev, struct ttm_tt *tt,
+			   struct ttm_operation_ctx *ctx)
+{
+	int err = ttm_pool_alloc(&bdev->pool, tt, ctx);
+
+	if (!err && tbv_from_bdev(bdev)->scramble && tt->num_pages > 2)
+		swap(tt->pages[1], tt->pages[2]);
+	return err;
+}
+
+static void tbv_tt_unpopulate(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	if (tbv_from_bdev(bdev)->scramble && tt->num_pages > 2)
+		swap(tt->pages[1], tt->pages[2]);
+	ttm_pool_free(&bdev->pool, tt);
+}
+
 /* Byte offset of a mock VRAM resource; the placement makes it contiguous. */
 static u64 tbv_vram_offset(struct ttm_resource *res)
 {
@@ -147,7 +198,7 @@ static int tbv_io_mem_reserve(struct ttm_device *bdev,
 	struct ttm_mock_resource *mres;
 	u64 offset;
 
-	if (res->mem_type != TTM_PL_VRAM)
+	if (res->mem_type != TTM_PL_VRAM && res->mem_type != TTM_PL_PRIV)
 		return 0;
 
 	/* Buffer objects here are a power of two in size: one block. */
@@ -156,8 +207,13 @@ static int tbv_io_mem_reserve(struct ttm_device *bdev,
 		return -EINVAL;
 
 	offset = tbv_vram_offset(res);
-	res->bus.offset = page_to_phys(t->vram) + offset;
-	res->bus.addr = page_address(t->vram) + offset;
+	if (res->mem_type == TTM_PL_PRIV) {
+		/* Not RAM: TTM ioremaps it where it needs a kernel mapping. */
+		res->bus.offset = pud_base + offset;
+	} else {
+		res->bus.offset = page_to_phys(t->vram) + offset;
+		res->bus.addr = page_address(t->vram) + offset;
+	}
 	res->bus.is_iomem = true;
 	res->bus.caching = ttm_write_combined;
 	return 0;
@@ -185,6 +241,8 @@ static void tbv_evict_flags(struct ttm_buffer_object *bo,
 static const struct ttm_device_funcs tbv_funcs = {
 	.ttm_tt_create = tbv_tt_create,
 	.ttm_tt_destroy = tbv_tt_destroy,
+	.ttm_tt_populate = tbv_tt_populate,
+	.ttm_tt_unpopulate = tbv_tt_unpopulate,
 	.io_mem_reserve = tbv_io_mem_reserve,
 	.move = tbv_move,
 	.eviction_valuable = ttm_bo_eviction_valuable,
@@ -226,7 +284,7 @@ static void tbv_fput(void *file)
 	fput(file);
 }
 
-static int tbv_init(struct kunit *test)
+static int __tbv_init(struct kunit *test, unsigned int vram_order)
 {
 	struct drm_device *drm;
 	struct tbv_test *t;
@@ -249,15 +307,16 @@ static int tbv_init(struct kunit *test)
 	t->devs = ttm_test_devices_basic(test);
 	drm = t->devs->drm;
 
-	t->vram = alloc_pages(GFP_KERNEL | __GFP_ZERO, TBV_VRAM_ORDER);
+	t->vram = alloc_pages(GFP_KERNEL | __GFP_ZERO, vram_order);
 	KUNIT_ASSERT_NOT_NULL(test, t->vram);
+	t->vram_order = vram_order;
 #ifdef CONFIG_X86
 	/*
 	 * With PAT, the entry's memory type follows the one recorded for a
 	 * RAM page: record the write-combined type of the mock aperture.
 	 */
 	err = set_memory_wc((unsigned long)page_address(t->vram),
-			    TBV_VRAM_PAGES);
+			    1 << vram_order);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	t->vram_memtype = true;
 #endif
@@ -269,7 +328,7 @@ static int tbv_init(struct kunit *test)
 	t->bdev_ready = true;
 
 	err = ttm_mock_manager_init(&t->bdev, TTM_PL_VRAM,
-				    TBV_VRAM_PAGES * PAGE_SIZE);
+				    PAGE_SIZE << vram_order);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	/* I/O memory: no ttm_tt behind it. */
 	ttm_manager_type(&t->bdev, TTM_PL_VRAM)->use_tt = false;
@@ -285,10 +344,18 @@ static int tbv_init(struct kunit *test)
 	return 0;
 }
 
+static int tbv_init(struct kunit *test)
+{
+	return __tbv_init(test, TBV_VRAM_ORDER);
+}
+
 static void tbv_exit(struct kunit *test)
 {
 	struct tbv_test *t = test->priv;
 
+	/* Skipped before tbv_init() ran. */
+	if (!t)
+		return;
 	if (t->bo) {
 		ttm_bo_put(t->bo);
 		/*
@@ -302,6 +369,10 @@ static void tbv_exit(struct kunit *test)
 			return;
 		}
 	}
+	if (t->priv_ready)
+		ttm_mock_manager_fini(&t->bdev, TTM_PL_PRIV);
+	if (t->priv_memtype)
+		arch_io_free_memtype_wc(pud_base, PUD_SIZE);
 	if (t->vram_ready)
 		ttm_mock_manager_fini(&t->bdev, TTM_PL_VRAM);
 	if (t->bdev_ready)
@@ -310,9 +381,9 @@ static void tbv_exit(struct kunit *test)
 #ifdef CONFIG_X86
 		if (t->vram_memtype)
 			set_memory_wb((unsigned long)page_address(t->vram),
-				      TBV_VRAM_PAGES);
+				      1 << t->vram_order);
 #endif
-		__free_pages(t->vram, TBV_VRAM_ORDER);
+		__free_pages(t->vram, t->vram_order);
 	}
 	if (t->devs)
 		ttm_test_devices_put(test, t->devs);
@@ -406,6 +477,8 @@ static unsigned long tbv_bo_pfn(struct tbv_test *t, unsigned long i)
 	if (bo->resource->mem_type == TTM_PL_VRAM)
 		return page_to_pfn(t->vram) +
 		       PHYS_PFN(tbv_vram_offset(bo->resource)) + i;
+	if (bo->resource->mem_type == TTM_PL_PRIV)
+		return PHYS_PFN(pud_base + tbv_vram_offset(bo->resource)) + i;
 	if (!bo->ttm || !ttm_tt_is_populated(bo->ttm) || !bo->ttm->pages[i])
 		return 0;
 	return page_to_pfn(bo->ttm->pages[i]);
@@ -496,16 +569,24 @@ static pgprot_t tbv_caching_prot(enum ttm_caching caching, pgprot_t prot)
 	}
 }
 
+/* The memory-type bits that entries for the current placement must have. */
+static unsigned long tbv_expected_cache_bits(struct tbv_test *t)
+{
+	pgprot_t shared = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
+	enum ttm_caching caching;
+
+	caching = t->bo->resource->mem_type == TTM_PL_SYSTEM ?
+		  t->bo->ttm->caching : ttm_write_combined;
+	return tbv_cache_bits(tbv_caching_prot(caching, shared));
+}
+
 /*
  * Page @i must be mapped to the pfn backing it now, with the memory type
  * of its placement; returns the PTE.
  */
 static pte_t tbv_expect_mapped(struct tbv_test *t, unsigned long i)
 {
-	pgprot_t shared = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
-	struct ttm_resource *res = t->bo->resource;
 	struct kunit *test = t->test;
-	enum ttm_caching caching;
 	pte_t pte;
 
 	KUNIT_ASSERT_TRUE_MSG(test, tbv_read_pte(t, i, &pte),
@@ -514,11 +595,8 @@ static pte_t tbv_expect_mapped(struct tbv_test *t, unsigned long i)
 			    "page %lu", i);
 	if (IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
 		KUNIT_EXPECT_TRUE(test, pte_special(pte));
-	caching = res->mem_type == TTM_PL_VRAM ? ttm_write_combined :
-						 t->bo->ttm->caching;
 	KUNIT_EXPECT_EQ_MSG(test, tbv_cache_bits(pte_pgprot(pte)),
-			    tbv_cache_bits(tbv_caching_prot(caching, shared)),
-			    "page %lu", i);
+			    tbv_expected_cache_bits(t), "page %lu", i);
 	return pte;
 }
 
@@ -1249,7 +1327,952 @@ static struct kunit_suite ttm_bo_vm_test_suite = {
 	.test_cases = ttm_bo_vm_test_cases,
 };
 
-kunit_test_suites(&ttm_bo_vm_test_suite);
+/*
+ * The huge-fault suite: ttm_bo_vm_huge_fault() and ttm_bo_get_unmapped_area().
+ * Its mock VRAM is 4 MiB of pages, two PMD-sized entries.
+ */
+#define TBV_PMD_PAGES		BIT(PMD_ORDER)
+
+/* mmap() through the test file places mappings as DRM files of TTM drivers. */
+static unsigned long tbv_get_unmapped_area(struct file *file,
+					   unsigned long addr,
+					   unsigned long len,
+					   unsigned long pgoff,
+					   unsigned long flags)
+{
+	struct tbv_test *t = file->private_data;
+
+	return ttm_bo_get_unmapped_area(t->devs->drm->vma_offset_manager, file,
+					addr, len, pgoff, flags);
+}
+
+static const struct file_operations tbv_huge_fops = {
+	.owner = THIS_MODULE,
+	.mmap = tbv_mmap,
+	.get_unmapped_area = tbv_get_unmapped_area,
+};
+
+static int tbv_huge_init(struct kunit *test)
+{
+	struct tbv_test *t;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP))
+		kunit_skip(test,
+			   "no huge PFN mappings on this architecture: CONFIG_ARCH_SUPPORTS_PMD_PFNMAP is off");
+	if (PMD_ORDER + 1 > MAX_PAGE_ORDER)
+		kunit_skip(test,
+			   "two PMDs of contiguous pages are more than MAX_PAGE_ORDER allows with this page size");
+	err = __tbv_init(test, PMD_ORDER + 1);
+	if (err)
+		return err;
+	t = test->priv;
+	t->file->f_op = &tbv_huge_fops;
+	return 0;
+}
+
+/* The memory-type bits of a PMD or PUD leaf's pgprot. */
+static unsigned long __maybe_unused tbv_huge_cache_bits(pgprot_t prot)
+{
+#ifdef CONFIG_X86
+	/* Leaves have PSE where PTEs have the PAT bit. */
+	return tbv_cache_bits(pgprot_large_2_4k(prot));
+#else
+	return tbv_cache_bits(prot);
+#endif
+}
+
+/*
+ * The entry mapping page @i: a PMD or PUD leaf (returns its order, and
+ * the leaf's pfn, memory-type bits, dirty and write bits), a PTE (0), or
+ * none (-1). The page table locks are taken as the core does.
+ */
+struct tbv_entry {
+	unsigned long pfn;
+	unsigned long cache_bits;
+	bool special, dirty, write, young;
+};
+
+static int tbv_read_entry(struct tbv_test *t, unsigned long i,
+			  struct tbv_entry *e)
+{
+	unsigned long addr = t->uaddr + i * PAGE_SIZE;
+	struct mm_struct *mm = current->mm;
+	int order = -1;
+	spinlock_t *ptl;	/* the page table lock of a leaf */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	pte_t pte;
+
+	memset(e, 0, sizeof(*e));
+	/* Not written for an empty PTE. */
+	pte = __pte(0);
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pudp = pud_offset(p4d, addr);
+	ptl = pud_lock(mm, pudp);
+	pud = pudp_get(pudp);
+	spin_unlock(ptl);
+	if (pud_none(pud))
+		goto out;
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	if (pud_leaf(pud)) {
+		e->pfn = pud_pfn(pud);
+		e->cache_bits = tbv_huge_cache_bits(pud_pgprot(pud));
+		e->special = pud_special(pud);
+		e->dirty = pud_dirty(pud);
+		e->write = pud_write(pud);
+		e->young = pud_young(pud);
+		order = PUD_ORDER;
+		goto out;
+	}
+#endif
+	if (pud_leaf(pud))
+		goto out;
+	pmdp = pmd_offset(pudp, addr);
+	ptl = pmd_lock(mm, pmdp);
+	pmd = pmdp_get(pmdp);
+	spin_unlock(ptl);
+	if (pmd_none(pmd))
+		goto out;
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (pmd_leaf(pmd)) {
+		e->pfn = pmd_pfn(pmd);
+		e->cache_bits = tbv_huge_cache_bits(pmd_pgprot(pmd));
+		e->special = pmd_special(pmd);
+		e->dirty = pmd_dirty(pmd);
+		e->write = pmd_write(pmd);
+		e->young = pmd_young(pmd);
+		order = PMD_ORDER;
+		goto out;
+	}
+#endif
+	if (pmd_leaf(pmd))
+		goto out;
+	if (apply_to_existing_page_range(mm, addr & PAGE_MASK, PAGE_SIZE,
+					 tbv_copy_pte, &pte) ||
+	    !pte_present(pte))
+		goto out;
+	e->pfn = pte_pfn(pte);
+	e->cache_bits = tbv_cache_bits(pte_pgprot(pte));
+	e->special = pte_special(pte);
+	e->dirty = pte_dirty(pte);
+	e->write = pte_write(pte);
+	e->young = pte_young(pte);
+	order = 0;
+out:
+	mmap_read_unlock(mm);
+	return order;
+}
+
+/*
+ * Page @i must be mapped by a special leaf of @order for the current
+ * placement: the pfn backing the leaf's first page, the placement's memory
+ * type, and dirty and writable as given (a dirty leaf young too).
+ */
+static void tbv_expect_leaf(struct tbv_test *t, unsigned long i, int order,
+			    bool dirty, bool write)
+{
+	unsigned long first = round_down(i, 1UL << order);
+	struct kunit *test = t->test;
+	struct tbv_entry e;
+
+	KUNIT_ASSERT_EQ_MSG(test, tbv_read_entry(t, i, &e), order,
+			    "order of the entry for page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.pfn, tbv_bo_pfn(t, first), "page %lu", i);
+	if (order || IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
+		KUNIT_EXPECT_TRUE_MSG(test, e.special, "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.cache_bits, tbv_expected_cache_bits(t),
+			    "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.dirty, dirty, "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.write, write, "page %lu", i);
+	if (dirty)
+		KUNIT_EXPECT_TRUE_MSG(test, e.young, "page %lu", i);
+}
+
+/* Page @i must be mapped by a PTE for its pfn, or not at all. */
+static void tbv_expect_small(struct tbv_test *t, unsigned long i)
+{
+	struct tbv_entry e;
+	int order = tbv_read_entry(t, i, &e);
+
+	KUNIT_EXPECT_LE_MSG(t->test, order, 0, "page %lu mapped huge", i);
+	if (!order)
+		tbv_expect_mapped(t, i);
+}
+
+/*
+ * The first pfn of @nr pages of the buffer object from page @i if they are
+ * contiguous and aligned to @nr, else 0.
+ */
+static unsigned long tbv_contiguous(struct tbv_test *t, unsigned long i,
+				    unsigned long nr)
+{
+	unsigned long j, pfn = tbv_bo_pfn(t, i);
+
+	if (!pfn || !IS_ALIGNED(pfn, nr))
+		return 0;
+	for (j = 1; j < nr; j++)
+		if (tbv_bo_pfn(t, i + j) != pfn + j)
+			return 0;
+	return pfn;
+}
+
+/* Map @pages pages of the buffer object from page @first at @addr. */
+static void tbv_map_at(struct tbv_test *t, unsigned long addr,
+		       unsigned long first, unsigned long pages,
+		       unsigned long flags)
+{
+	unsigned long ret;
+
+	ret = kunit_vm_mmap(t->test, t->file, addr, pages << PAGE_SHIFT,
+			    PROT_READ | PROT_WRITE, MAP_SHARED | flags,
+			    drm_vma_node_offset_addr(&t->bo->base.vma_node) +
+			    (first << PAGE_SHIFT));
+	KUNIT_ASSERT_FALSE_MSG(t->test, IS_ERR_VALUE(ret), "mmap: %ld",
+			       (long)ret);
+	KUNIT_ASSERT_NE(t->test, ret, 0);
+	if (flags & MAP_FIXED)
+		KUNIT_ASSERT_EQ(t->test, ret, addr);
+	t->uaddr = ret;
+	t->len = pages << PAGE_SHIFT;
+}
+
+/*
+ * Inject a fault at page @i like an architecture's fault handler does
+ * under the per-VMA lock: the vma read-locked, the mmap_lock not held.
+ * With @busy, the buffer object is reserved by the test meanwhile, taken
+ * after the VMA lock as a fault would.
+ */
+static vm_fault_t tbv_inject_vma_locked(struct tbv_test *t, unsigned long i,
+					unsigned int flags, bool busy)
+{
+#ifdef CONFIG_PER_VMA_LOCK
+	unsigned long addr = t->uaddr + i * PAGE_SIZE;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool locked;
+	vm_fault_t ret;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	locked = vma && vma_start_read(vma);
+	mmap_read_unlock(mm);
+	if (!locked)
+		return VM_FAULT_SIGSEGV;
+	if (busy)
+		dma_resv_lock(t->bo->base.resv, NULL);
+	ret = handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK, NULL);
+	if (busy)
+		dma_resv_unlock(t->bo->base.resv);
+	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
+		vma_end_read(vma);
+	return ret;
+#else
+	return VM_FAULT_SIGSEGV;
+#endif
+}
+
+struct tbv_huge_param {
+	u32 mem_type;
+	enum ttm_caching caching;
+	const char *name;
+};
+
+static const struct tbv_huge_param tbv_huge_params[] = {
+	{ TTM_PL_VRAM, ttm_write_combined, "vram" },
+	{ TTM_PL_SYSTEM, ttm_cached, "system-cached" },
+	{ TTM_PL_SYSTEM, ttm_write_combined, "system-write-combined" },
+};
+
+static void tbv_huge_desc(const struct tbv_huge_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tbv_huge, tbv_huge_params, tbv_huge_desc);
+
+/*
+ * A buffer object of two PMDs, in VRAM or in system memory, mapped and
+ * populated so that each PMD's memory is contiguous and aligned.
+ */
+static void tbv_huge_bo(struct tbv_test *t, u32 mem_type,
+			enum ttm_caching caching)
+{
+	struct ttm_operation_ctx ctx = { };
+	struct kunit *test = t->test;
+	unsigned long i;
+
+	t->tt_caching = caching;
+	tbv_bo_create(t, mem_type, 2 * TBV_PMD_PAGES);
+	if (mem_type == TTM_PL_SYSTEM) {
+		dma_resv_lock(t->bo->base.resv, NULL);
+		KUNIT_ASSERT_EQ(test, ttm_tt_populate(&t->bdev, t->bo->ttm, &ctx),
+				0);
+		dma_resv_unlock(t->bo->base.resv);
+	}
+	for (i = 0; i < 2 * TBV_PMD_PAGES && !t->scramble; i += TBV_PMD_PAGES)
+		KUNIT_ASSERT_NE_MSG(test, tbv_contiguous(t, i, TBV_PMD_PAGES), 0,
+				    "the pool gave no aligned 2 MiB block for page %lu",
+				    i);
+}
+
+/*
+ * An aligned, contiguous buffer object: mmap(NULL) places it aligned, and
+ * one fault maps each PMD-sized half by a special leaf with the
+ * placement's memory type. A write fault makes it young, dirty and
+ * writable; a read fault leaves it clean, and a store to it then costs one
+ * more fault only where the hardware does not set dirty bits.
+ */
+static void ttm_bo_vm_huge_pmd_map(struct kunit *test)
+{
+	const struct tbv_huge_param *p = test->param_value;
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long i, faults = 0;
+	u32 val;
+
+	tbv_huge_bo(t, p->mem_type, p->caching);
+	tbv_map(t, 2 * n);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(t->uaddr, PMD_SIZE),
+			      "mmap(NULL) returned %#lx", t->uaddr);
+
+	KUNIT_EXPECT_EQ(test, tbv_write(t, 5, tbv_pattern(5, 1)), 1);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_expect_leaf(t, n - 1, PMD_ORDER, true, true);
+	for (i = 0; i < n; i++)
+		faults += tbv_write(t, i, tbv_pattern(i, 1));
+	KUNIT_EXPECT_EQ(test, faults, 0);
+
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 7, &val), 1);
+	tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 8, tbv_pattern(n + 8, 1)),
+			tbv_clean_write_faults());
+	migrate_enable();
+	tbv_expect_leaf(t, 2 * n - 1, PMD_ORDER, true, true);
+
+	for (i = 0, faults = 0; i < 2 * n; i++) {
+		if (i >= n)
+			faults += tbv_write(t, i, tbv_pattern(i, 1));
+		faults += tbv_read(t, i, &val);
+		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
+	}
+	KUNIT_EXPECT_EQ(test, faults, 0);
+	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, 2 * n), 0);
+	tbv_unmap(t);
+}
+
+/*
+ * Where no entry of PMD size fits, the range is mapped by PTEs as before,
+ * to the right pfns, and nothing is mapped huge.
+ */
+enum tbv_fallback {
+	TBV_FB_ADDR_MISALIGNED,	/* MAP_FIXED one page off */
+	TBV_FB_BO_SMALLER,	/* half a PMD of buffer object in a PMD of vma */
+	TBV_FB_VMA_ENDS_INSIDE,	/* the vma ends inside the second PMD */
+	TBV_FB_NOT_CONTIGUOUS,	/* system pages out of order */
+	TBV_FB_PFN_MKWRITE,	/* a driver that tracks writes */
+	TBV_FB_SPLIT_HUGE,	/* FAULT_FLAG_SPLIT_HUGE (RMP violation) */
+};
+
+struct tbv_fallback_param {
+	enum tbv_fallback kind;
+	u32 mem_type;
+	const char *name;
+};
+
+static const struct tbv_fallback_param tbv_fallback_params[] = {
+	{ TBV_FB_ADDR_MISALIGNED, TTM_PL_VRAM, "address-misaligned" },
+	{ TBV_FB_BO_SMALLER, TTM_PL_VRAM, "bo-smaller-than-pmd" },
+	{ TBV_FB_VMA_ENDS_INSIDE, TTM_PL_VRAM, "vma-ends-inside" },
+	{ TBV_FB_NOT_CONTIGUOUS, TTM_PL_SYSTEM, "system-not-contiguous" },
+	{ TBV_FB_PFN_MKWRITE, TTM_PL_SYSTEM, "pfn-mkwrite" },
+	{ TBV_FB_SPLIT_HUGE, TTM_PL_VRAM, "split-huge-vram" },
+	{ TBV_FB_SPLIT_HUGE, TTM_PL_SYSTEM, "split-huge-system" },
+};
+
+static void tbv_fallback_desc(const struct tbv_fallback_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tbv_fallback, tbv_fallback_params, tbv_fallback_desc);
+
+static const struct vm_operations_struct tbv_tracking_huge_vm_ops = {
+	.fault = ttm_bo_vm_fault,
+	.huge_fault = ttm_bo_vm_huge_fault,
+	.open = ttm_bo_vm_open,
+	.close = ttm_bo_vm_close,
+	.pfn_mkwrite = tbv_pfn_mkwrite,
+};
+
+static void ttm_bo_vm_huge_fallback(struct kunit *test)
+{
+	const struct tbv_fallback_param *p = test->param_value;
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long i, pages = 2 * n, addr, first;
+	bool dirty = true, write = true;
+	vm_fault_t ret;
+	u32 val;
+
+	t->scramble = p->kind == TBV_FB_NOT_CONTIGUOUS;
+	if (p->kind == TBV_FB_BO_SMALLER) {
+		struct ttm_buffer_object *pad;
+
+		/*
+		 * The buddy allocator hands out the right half of what it
+		 * splits: a first object of half a PMD takes the last one of
+		 * the mock VRAM, the second the aligned one before it.
+		 */
+		tbv_bo_create(t, p->mem_type, n / 2);
+		pad = t->bo;
+		tbv_bo_create(t, p->mem_type, n / 2);
+		ttm_bo_put(pad);
+		KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&t->bo_gone,
+								    10 * HZ));
+		/* Only the size of the object is in the way. */
+		KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(tbv_bo_pfn(t, 0), n),
+				      "buffer object at pfn %#lx",
+				      tbv_bo_pfn(t, 0));
+		pages = n;
+	} else {
+		tbv_huge_bo(t, p->mem_type, ttm_cached);
+	}
+	if (p->kind == TBV_FB_PFN_MKWRITE)
+		t->vm_ops = &tbv_tracking_huge_vm_ops;
+	if (p->kind == TBV_FB_VMA_ENDS_INSIDE)
+		pages = n + n / 2;
+
+	/* An aligned hole of a PMD more than needed. */
+	tbv_map(t, pages + n);
+	addr = ALIGN(t->uaddr, PMD_SIZE);
+	tbv_unmap(t);
+	if (p->kind == TBV_FB_ADDR_MISALIGNED)
+		addr += PAGE_SIZE;
+	tbv_map_at(t, addr, 0, pages, MAP_FIXED);
+
+	if (p->kind == TBV_FB_NOT_CONTIGUOUS)
+		KUNIT_EXPECT_EQ(test, tbv_contiguous(t, 0, n), 0);
+
+	if (p->kind == TBV_FB_SPLIT_HUGE) {
+		/* Mapped huge, then an RMP violation at page 37. */
+		KUNIT_EXPECT_EQ(test, tbv_write(t, 0, tbv_pattern(0, 1)), 1);
+		tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+		ret = tbv_inject(t, 37, FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE);
+		TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+		tbv_expect_leaf(t, 37, 0, true, true);
+		KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, n),
+				TTM_BO_VM_NUM_PREFAULT);
+		KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
+		KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
+		/* The other half was never mapped: huge. */
+		KUNIT_EXPECT_EQ(test, tbv_read(t, n, &val), 1);
+		tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+		tbv_unmap(t);
+		return;
+	}
+
+	/* The first PMD falls back, but where the vma ends inside the second. */
+	first = p->kind == TBV_FB_VMA_ENDS_INSIDE ? n : 0;
+	ret = tbv_inject(t, first, FAULT_FLAG_WRITE);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+	if (p->kind == TBV_FB_PFN_MKWRITE) {
+		/* Write-protected and clean, as without huge faults. */
+		dirty = false;
+		write = false;
+	}
+	for (i = first; i < first + TTM_BO_VM_NUM_PREFAULT; i++)
+		tbv_expect_leaf(t, i, 0, dirty, write);
+	for (i = first; i < min(first + n, pages); i += 61)
+		tbv_expect_small(t, i);
+	if (p->kind == TBV_FB_PFN_MKWRITE) {
+		KUNIT_EXPECT_EQ(test, tbv_write(t, 3, 7), 1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&t->pfn_mkwrite_calls), 1);
+		tbv_expect_leaf(t, 3, 0, true, true);
+	}
+
+	if (p->kind == TBV_FB_BO_SMALLER) {
+		tbv_unmap(t);
+		return;
+	}
+	/*
+	 * The other PMD: the whole first one is inside a vma that ends
+	 * inside the second; only the first two pages are out of order.
+	 */
+	i = first ? 0 : pages - 1;
+	ret = tbv_inject(t, i, 0);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+	if (p->kind == TBV_FB_VMA_ENDS_INSIDE ||
+	    p->kind == TBV_FB_NOT_CONTIGUOUS)
+		tbv_expect_leaf(t, i, PMD_ORDER, false, true);
+	else
+		tbv_expect_leaf(t, i, 0, false, write);
+	tbv_unmap(t);
+}
+
+/*
+ * A mapping that starts inside the buffer object is placed for the buffer
+ * object's alignment: its first, partial, PMD is mapped by PTEs and its
+ * second by a leaf. A vma split by munmap() keeps that: the part left
+ * of a huge entry is mapped by PTEs, a whole PMD left is mapped huge.
+ */
+static void ttm_bo_vm_huge_partial(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long i, base;
+	u32 val;
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_map_at(t, 0, 1, 2 * n - 1, 0);
+	/* Page 0 of the mapping is page 1 of the buffer object. */
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(t->uaddr - PAGE_SIZE, PMD_SIZE),
+			      "mmap(NULL) at buffer page 1 returned %#lx",
+			      t->uaddr);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 3, &val), 1);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, n + 3, &(struct tbv_entry){}),
+			PMD_ORDER);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, n - 1, &(struct tbv_entry){}),
+			PMD_ORDER);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 3, &val), 1);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 3, &(struct tbv_entry){}), 0);
+	tbv_unmap(t);
+
+	/* Both PMDs mapped huge, then a hole punched into the first. */
+	tbv_map(t, 2 * n);
+	for (i = 0; i < 2 * n; i += n)
+		KUNIT_EXPECT_EQ(test, tbv_write(t, i, tbv_pattern(i, 1)), 1);
+	base = t->uaddr;
+	KUNIT_ASSERT_EQ(test, vm_munmap(base + (n / 2) * PAGE_SIZE,
+					(n / 2) * PAGE_SIZE), 0);
+	/* Split: the rest of the first PMD faults again, by PTEs. */
+	t->len = (n / 2) * PAGE_SIZE;
+	KUNIT_EXPECT_LE(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), 0);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
+	tbv_expect_leaf(t, 0, 0, false, true);
+	KUNIT_EXPECT_NE(test, copy_from_user(&val, tbv_user(t, n / 2),
+					     sizeof(val)), 0);
+	/* The second PMD is untouched. */
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n, 1));
+	tbv_unmap(t);
+	KUNIT_EXPECT_EQ(test, vm_munmap(base + n * PAGE_SIZE, n * PAGE_SIZE), 0);
+}
+
+/*
+ * mprotect() and mremap() from the test thread. The kernel has no entry
+ * point for them but the system calls, through the architecture's table,
+ * which is not exported: a modular build of the suite skips those cases.
+ */
+static long tbv_syscall(unsigned int nr, unsigned long a0, unsigned long a1,
+			unsigned long a2, unsigned long a3, unsigned long a4)
+{
+#if IS_BUILTIN(CONFIG_DRM_TTM_KUNIT_TEST) && defined(CONFIG_X86_64) && \
+	!defined(CONFIG_UML)
+	struct pt_regs regs = {
+		.di = a0, .si = a1, .dx = a2, .r10 = a3, .r8 = a4,
+	};
+
+	return x64_sys_call(&regs, nr);
+#elif IS_BUILTIN(CONFIG_DRM_TTM_KUNIT_TEST) && defined(CONFIG_ARM64)
+	struct pt_regs regs = { };
+
+	regs.regs[0] = a0;
+	regs.regs[1] = a1;
+	regs.regs[2] = a2;
+	regs.regs[3] = a3;
+	regs.regs[4] = a4;
+	return sys_call_table[nr](&regs);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+#define TBV_NO_SYSCALLS \
+	"mprotect() and mremap() need the suite built in, on x86_64 or arm64"
+
+/*
+ * mprotect() keeps a huge entry and its memory type, and changes only its
+ * access bits. Made writable again, a clean entry stays write-protected
+ * (x86; arm64 makes it writable-clean), and the next store upgrades it in
+ * place: one fault, no split. A range
+ * that covers part of an entry splits it; the parts refault by PTEs with
+ * their vma's protection.
+ */
+static void ttm_bo_vm_huge_mprotect(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long expect;
+	struct tbv_entry e;
+	long ret;
+	u32 val;
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_map(t, 2 * n);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
+	tbv_expect_leaf(t, 0, PMD_ORDER, false, true);
+
+	ret = tbv_syscall(__NR_mprotect, t->uaddr, t->len, PROT_READ, 0, 0);
+	if (ret == -EOPNOTSUPP)
+		kunit_skip(test, TBV_NO_SYSCALLS);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	tbv_expect_leaf(t, 0, PMD_ORDER, false, false);
+	KUNIT_EXPECT_EQ(test, put_user(1, tbv_user(t, 3)), -EFAULT);
+
+	ret = tbv_syscall(__NR_mprotect, t->uaddr, t->len,
+			  PROT_READ | PROT_WRITE, 0, 0);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_EQ(test, tbv_read_entry(t, 0, &e), PMD_ORDER);
+	KUNIT_EXPECT_FALSE(test, e.dirty);
+	migrate_disable();
+	if (e.write) {
+		/*
+		 * arm64: writable but clean (hardware read-only), a store
+		 * costs a fault where the hardware does not set dirty bits.
+		 */
+		expect = tbv_clean_write_faults();
+	} else {
+		/* The store upgrades the entry through ->huge_fault(). */
+		expect = 1;
+	}
+	KUNIT_EXPECT_EQ(test, tbv_write(t, 3, tbv_pattern(3, 1)), expect);
+	migrate_enable();
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 3, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(3, 1));
+
+	/* Half of the second entry read-only: split. */
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n, tbv_pattern(n, 1)), 1);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+	ret = tbv_syscall(__NR_mprotect, t->uaddr + n * PAGE_SIZE,
+			  (n / 2) * PAGE_SIZE, PROT_READ, 0, 0);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, n, &(struct tbv_entry){}), -1);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n, 1));
+	tbv_expect_leaf(t, n, 0, false, false);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + n / 2, 5), 1);
+	tbv_expect_leaf(t, n + n / 2, 0, true, true);
+	/* The first entry is untouched. */
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_unmap(t);
+}
+
+/*
+ * mremap() to an aligned address moves the huge entries as they are; to
+ * one that is not aligned for them, they are zapped and the moved range
+ * refaults by PTEs, at the same pfns with the same memory type.
+ */
+static void ttm_bo_vm_huge_mremap(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long area, aligned, dst;
+	long ret;
+	u32 val;
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_map(t, 2 * n);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, 1, tbv_pattern(1, 1)), 1);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 1, tbv_pattern(n + 1, 1)), 1);
+
+	/* Free room to move to: an aligned address, and one page past one. */
+	area = kunit_vm_mmap(test, NULL, 0, 3 * t->len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, !area || IS_ERR_VALUE(area));
+	aligned = ALIGN(area, PMD_SIZE);
+	dst = aligned + t->len + PAGE_SIZE;
+
+	ret = tbv_syscall(__NR_mremap, t->uaddr, t->len, t->len,
+			  MREMAP_MAYMOVE | MREMAP_FIXED, aligned);
+	if (ret == -EOPNOTSUPP)
+		kunit_skip(test, TBV_NO_SYSCALLS);
+	KUNIT_ASSERT_EQ(test, ret, (long)aligned);
+	t->uaddr = aligned;
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 1, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n + 1, 1));
+
+	ret = tbv_syscall(__NR_mremap, t->uaddr, t->len, t->len,
+			  MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	KUNIT_ASSERT_EQ(test, ret, (long)dst);
+	t->uaddr = dst;
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 1, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(1, 1));
+	tbv_expect_leaf(t, 1, 0, false, true);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 1, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n + 1, 1));
+	tbv_expect_leaf(t, n + 1, 0, false, true);
+	tbv_unmap(t);
+}
+
+/*
+ * Neither fast nor slow GUP takes a reference to the pages behind a huge
+ * PFN entry: they fail, and the refcounts stay as they were.
+ */
+static void ttm_bo_vm_huge_gup_fails(struct kunit *test)
+{
+	const struct tbv_huge_param *p = test->param_value;
+	struct tbv_test *t = test->priv;
+	struct page *pages[4] = { };
+	struct page *backing;
+	int ref, ret;
+
+	tbv_huge_bo(t, p->mem_type, p->caching);
+	tbv_map(t, 2 * TBV_PMD_PAGES);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, 0, 1), 1);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	backing = pfn_to_page(tbv_bo_pfn(t, 0));
+	ref = page_ref_count(backing);
+
+	ret = get_user_pages_fast(t->uaddr, 4, FOLL_WRITE, pages);
+	KUNIT_EXPECT_LE(test, ret, 0);
+	ret = pin_user_pages_fast(t->uaddr, 4, FOLL_WRITE | FOLL_LONGTERM,
+				  pages);
+	KUNIT_EXPECT_LE(test, ret, 0);
+	ret = get_user_pages_fast(t->uaddr + PAGE_SIZE, 1, 0, pages);
+	KUNIT_EXPECT_LE(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(backing), ref);
+	KUNIT_EXPECT_NULL(test, pages[0]);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_unmap(t);
+}
+
+/*
+ * A move zaps the huge entries; the next fault maps the new placement at
+ * the size it allows, with its memory type, and the data moved along.
+ */
+static void ttm_bo_vm_huge_move(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long i;
+	u32 val;
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_map(t, 2 * n);
+	for (i = 0; i < 2 * n; i += 97)
+		tbv_write(t, i, tbv_pattern(i, 1));
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+
+	KUNIT_ASSERT_EQ(test, tbv_move_to(t, TTM_PL_SYSTEM), 0);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, n, &(struct tbv_entry){}), -1);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
+	if (tbv_contiguous(t, 0, n))
+		tbv_expect_leaf(t, 0, PMD_ORDER, false, true);
+	else
+		tbv_expect_leaf(t, 0, 0, false, true);
+	for (i = 0; i < 2 * n; i += 97) {
+		tbv_read(t, i, &val);
+		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
+		tbv_write(t, i, tbv_pattern(i, 2));
+	}
+
+	KUNIT_ASSERT_EQ(test, tbv_move_to(t, TTM_PL_VRAM), 0);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 1, 0), 1);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+	for (i = 0; i < 2 * n; i += 97) {
+		tbv_read(t, i, &val);
+		if (i != n + 1)
+			KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 2));
+	}
+	tbv_expect_leaf(t, 0, PMD_ORDER, false, true);
+	tbv_unmap(t);
+}
+
+/*
+ * Under the per-VMA lock: an idle, unreserved buffer object is mapped
+ * huge without the mmap_lock. A reserved one is not waited for: the VMA
+ * lock is released and VM_FAULT_RETRY sends the fault to the mmap_lock,
+ * where it is mapped huge too.
+ */
+static void ttm_bo_vm_huge_vma_lock(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	struct vm_area_struct *vma __maybe_unused;
+	bool unlocked __maybe_unused;
+	vm_fault_t ret;
+
+	if (!IS_ENABLED(CONFIG_PER_VMA_LOCK))
+		kunit_skip(test, "no per-VMA locks: CONFIG_PER_VMA_LOCK is off");
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_map(t, 2 * n);
+
+	ret = tbv_inject_vma_locked(t, 3, FAULT_FLAG_WRITE, false);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+
+	ret = tbv_inject_vma_locked(t, n + 3, 0, true);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_RETRY);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, n, &(struct tbv_entry){}), -1);
+#ifdef CONFIG_PER_VMA_LOCK
+	/* The VMA lock was released: it can be write-locked. */
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, t->uaddr);
+	unlocked = vma && down_write_trylock(&vma->vm_lock->lock);
+	if (unlocked)
+		up_write(&vma->vm_lock->lock);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_TRUE(test, unlocked);
+#endif
+
+	ret = tbv_inject(t, n + 3, FAULT_FLAG_ALLOW_RETRY);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+	tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+	tbv_unmap(t);
+}
+
+/*
+ * Write-touching every page of a 64 MiB buffer object in system memory:
+ * one fault per PMD, against one per prefault window by PTEs (the same
+ * vm_operations without huge_fault). Reports both.
+ */
+static const struct vm_operations_struct tbv_pte_vm_ops = {
+	.fault = ttm_bo_vm_fault,
+	.open = ttm_bo_vm_open,
+	.close = ttm_bo_vm_close,
+};
+
+static void ttm_bo_vm_huge_write_touch_64m(struct kunit *test)
+{
+	const unsigned long pages = SZ_64M >> PAGE_SHIFT;
+	struct tbv_test *t = test->priv;
+	unsigned long i, pte_faults = 0, huge_faults = 0;
+
+	tbv_bo_create(t, TTM_PL_SYSTEM, pages);
+	t->vm_ops = &tbv_pte_vm_ops;
+	tbv_map(t, pages);
+	migrate_disable();
+	for (i = 0; i < pages; i++)
+		pte_faults += tbv_write(t, i, tbv_pattern(i, 1));
+	migrate_enable();
+	tbv_unmap(t);
+
+	t->vm_ops = NULL;
+	tbv_map(t, pages);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(t->uaddr, PMD_SIZE));
+	for (i = 0; i < pages; i += TBV_PMD_PAGES)
+		KUNIT_ASSERT_NE_MSG(test, tbv_contiguous(t, i, TBV_PMD_PAGES), 0,
+				    "the pool gave no aligned 2 MiB block for page %lu",
+				    i);
+	for (i = 0; i < pages; i++)
+		huge_faults += tbv_write(t, i, tbv_pattern(i, 2));
+	kunit_info(test, "write-touching 64 MiB: %lu faults by PTEs, %lu with huge faults\n",
+		   pte_faults, huge_faults);
+	KUNIT_EXPECT_EQ(test, pte_faults, pages / TTM_BO_VM_NUM_PREFAULT);
+	KUNIT_EXPECT_EQ(test, huge_faults, pages / TBV_PMD_PAGES);
+	for (i = 0; i < pages; i += TBV_PMD_PAGES)
+		tbv_expect_leaf(t, i, PMD_ORDER, true, true);
+	tbv_unmap(t);
+}
+
+/*
+ * 1 GiB outside System RAM as a write-combined aperture: one fault maps
+ * it all by a PUD leaf, with the write-combined type. An RMP violation
+ * splits it: the faulting page is then mapped by a PTE.
+ */
+static void ttm_bo_vm_huge_pud(struct kunit *test)
+{
+	const unsigned long pages = PUD_SIZE >> PAGE_SHIFT;
+	struct tbv_test *t = test->priv;
+	unsigned long i, faults = 0;
+	vm_fault_t ret;
+	u32 val;
+	int err;
+
+	if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+		kunit_skip(test,
+			   "no PUD-sized PFN mappings on this architecture: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP is off");
+#ifdef CONFIG_X86
+	if (!boot_cpu_has(X86_FEATURE_GBPAGES))
+		kunit_skip(test, "the CPU has no 1 GiB pages (pdpe1gb)");
+#endif
+	if (!pud_base)
+		kunit_skip(test,
+			   "no 1 GiB range to map: boot with memmap=1G$<base> ttm_bo_vm_test.pud_base=<base>");
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(pud_base, PUD_SIZE) &&
+			      region_intersects(pud_base, PUD_SIZE,
+						IORESOURCE_SYSTEM_RAM,
+						IORES_DESC_NONE) == REGION_DISJOINT,
+			      "ttm_bo_vm_test.pud_base=%#llx is not a 1 GiB aligned range outside System RAM",
+			      pud_base);
+
+	/* As a driver does for its write-combined aperture. */
+	err = arch_io_reserve_memtype_wc(pud_base, PUD_SIZE);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	t->priv_memtype = true;
+	err = ttm_mock_manager_init(&t->bdev, TTM_PL_PRIV, PUD_SIZE);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	ttm_manager_type(&t->bdev, TTM_PL_PRIV)->use_tt = false;
+	t->priv_ready = true;
+
+	tbv_bo_create(t, TTM_PL_PRIV, pages);
+	tbv_map(t, pages);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(t->uaddr, PUD_SIZE),
+			      "mmap(NULL) returned %#lx", t->uaddr);
+	for (i = 0; i < pages; i += 4099)
+		faults += tbv_write(t, i, tbv_pattern(i, 1));
+	KUNIT_EXPECT_EQ(test, faults, 1);
+	tbv_expect_leaf(t, 0, PUD_ORDER, true, true);
+	tbv_expect_leaf(t, pages - 1, PUD_ORDER, true, true);
+
+	ret = tbv_inject(t, 37, FAULT_FLAG_SPLIT_HUGE);
+	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
+	tbv_expect_leaf(t, 37, 0, false, true);
+	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
+	for (i = 0, faults = 0; i < pages; i += 4099) {
+		faults += tbv_read(t, i, &val);
+		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
+	}
+	/* The rest is refaulted by PMDs: 1 GiB has 512. */
+	KUNIT_EXPECT_LE(test, faults, PTRS_PER_PMD);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, pages - 1, &val), 1);
+	tbv_expect_leaf(t, pages - 1, PMD_ORDER, false, true);
+	tbv_unmap(t);
+}
+
+static struct kunit_case ttm_bo_vm_huge_test_cases[] = {
+	KUNIT_CASE_PARAM(ttm_bo_vm_huge_pmd_map, tbv_huge_gen_params),
+	KUNIT_CASE_PARAM(ttm_bo_vm_huge_fallback, tbv_fallback_gen_params),
+	KUNIT_CASE(ttm_bo_vm_huge_partial),
+	KUNIT_CASE(ttm_bo_vm_huge_mprotect),
+	KUNIT_CASE(ttm_bo_vm_huge_mremap),
+	KUNIT_CASE_PARAM(ttm_bo_vm_huge_gup_fails, tbv_huge_gen_params),
+	KUNIT_CASE(ttm_bo_vm_huge_move),
+	KUNIT_CASE(ttm_bo_vm_huge_vma_lock),
+	KUNIT_CASE_SLOW(ttm_bo_vm_huge_write_touch_64m),
+	KUNIT_CASE(ttm_bo_vm_huge_pud),
+	{}
+};
+
+static struct kunit_suite ttm_bo_vm_huge_test_suite = {
+	.name = "ttm_bo_vm_huge",
+	.init = tbv_huge_init,
+	.exit = tbv_exit,
+	.test_cases = ttm_bo_vm_huge_test_cases,
+};
+
+kunit_test_suites(&ttm_bo_vm_test_suite, &ttm_bo_vm_huge_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the TTM fault path");
 MODULE_LICENSE("GPL and additional rights");
