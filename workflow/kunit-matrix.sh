@@ -72,6 +72,16 @@ for v in "${variants[@]}"; do
 		       --kunitconfig="$here/kunit/debug-arm64.config")
 		boot=(--arch=arm64 --qemu_args='-smp 2' --kernel_args='hugepages=2')
 		;;
+	x86_64-nogb)
+		# The x86_64 kernel again, on a CPU without 1 GiB pages (qemu64
+		# has no pdpe1gb): PUD-sized PFN faults must fall back to PMDs.
+		arch=x86_64
+		build=()
+		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64 -smp 2'
+		      --kernel_args='memmap=1G$0x80000000'
+		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
+		      --kernel_args='ttm_bo_vm_test.pud_base=0x80000000')
+		;;
 	arm64-nodbm)
 		# The arm64 kernel again, on a CPU without hardware dirty-bit
 		# management; QEMU takes the last -cpu given.

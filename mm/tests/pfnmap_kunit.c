@@ -1378,6 +1378,41 @@ static void pfnmap_huge_caching(struct kunit *test)
 }
 
 /*
+ * A PMD leaf inserted for a write fault where a page table has appeared
+ * since the fault found the entry empty (a fault at the level below that
+ * raced with it): vmf_insert_pfn_pmd_prot() leaves the table alone,
+ * quietly, and the retried access goes to the PTE.
+ */
+static void pfnmap_insert_over_table(struct pfnmap_test *t)
+{
+	struct mm_struct *mm = current->mm;
+	struct kunit *test = t->test;
+	vm_fault_t ret;
+	pte_t pte;
+
+	mmap_read_lock(mm);
+	{
+		struct vm_fault vmf = {
+			.vma = vma_lookup(mm, t->uaddr),
+			.address = t->uaddr,
+			.flags = FAULT_FLAG_WRITE,
+			.pmd = pmd_offset(pud_offset(p4d_offset(pgd_offset(mm,
+						t->uaddr), t->uaddr), t->uaddr),
+					  t->uaddr),
+		};
+
+		ret = pfnmap_insert_huge(&vmf, PMD_ORDER,
+					 __pfn_to_pfn_t(t->base_pfn, PFN_DEV),
+					 vmf.vma->vm_page_prot, true, false);
+	}
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+	KUNIT_EXPECT_TRUE(test, pfnmap_read_pte(mm, t->uaddr + 2 * PAGE_SIZE,
+						&pte));
+	KUNIT_EXPECT_EQ(test, pte_pfn(pte), pfnmap_test_pfn(t, 2));
+}
+
+/*
  * A pfn that is not aligned to the entry size: the insert function falls
  * back and the next level maps the same data.
  */
@@ -1420,6 +1455,7 @@ static void pfnmap_huge_misaligned_pfn(struct kunit *test)
 							t->uaddr + (nr - 1) *
 							PAGE_SIZE, &pte));
 		KUNIT_EXPECT_EQ(test, pte_pfn(pte), pfnmap_test_pfn(t, nr - 1));
+		pfnmap_insert_over_table(t);
 	}
 	pfnmap_test_unmap(t);
 }
@@ -1840,6 +1876,46 @@ static struct kunit_case pfnmap_pmd_cases[] = {
 	{}
 };
 
+/*
+ * x86 without 1 GiB pages: a PUD leaf would be a reserved-bit fault for the
+ * CPU, so vmf_insert_pfn_pud*() falls back, and the range is mapped by PMD
+ * leaves.
+ */
+static void pfnmap_huge_no_gbpages(struct kunit *test)
+{
+#ifdef CONFIG_X86
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << PUD_ORDER;
+
+	if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+		kunit_skip(test,
+			   "no PUD-sized PFN mappings on this architecture: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP is off");
+	if (boot_cpu_has(X86_FEATURE_GBPAGES))
+		kunit_skip(test,
+			   "the CPU has 1 GiB pages: the matrix runs this case with -cpu qemu64");
+	if (!t->nr_pages)
+		kunit_skip(test,
+			   "no 1 GiB range to map: boot with memmap=1G$<base> pfnmap_kunit.pud_base=<base>");
+
+	/* What pfnmap_require() sets up, which skips on such a CPU. */
+	t->huge_orders = BIT(PUD_ORDER) | BIT(PMD_ORDER);
+	t->map_align = PUD_SIZE;
+	pfnmap_test_set_cache(t, PFNMAP_UC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, nr - 5), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[1], 1);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[1] == VM_FAULT_FALLBACK);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PUD_ORDER, nr - 5));
+	pfnmap_expect_pmd(t, nr - 5, false, true);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_test_unmap(t);
+#else
+	kunit_skip(test,
+		   "x86 only: elsewhere a CPU with PUD-sized PFN mappings can walk PUD leaves");
+#endif
+}
+
 static struct kunit_case pfnmap_pud_cases[] = {
 	KUNIT_CASE_PARAM(pfnmap_huge_caching, pfnmap_huge_gen_params),
 	KUNIT_CASE(pfnmap_huge_misaligned_pfn),
@@ -1850,6 +1926,7 @@ static struct kunit_case pfnmap_pud_cases[] = {
 	KUNIT_CASE(pfnmap_huge_mremap),
 	KUNIT_CASE(pfnmap_huge_fork),
 	KUNIT_CASE(pfnmap_huge_bad_input),
+	KUNIT_CASE(pfnmap_huge_no_gbpages),
 	{}
 };
 
