@@ -10,6 +10,11 @@
 #   make views      check that patches/ reproduces the views byte for byte
 #   make kunit      the KUnit matrix (workflow/matrix.txt); VARIANTS="um x86_64" for some
 #   make static     checkpatch --strict, per-commit builds, sparse, W=1, kernel-doc
+#   make bench      end-to-end benchmark: the dumb_mmap selftest under QEMU with
+#                   bochs and qxl, base v6.12 against the series, x86_64 and
+#                   arm64; table and plot into workflow/bench/results
+#   make bench-quick  the series' kernels only, a few sizes, fault counts
+#                   asserted (part of make check)
 #   make clean      remove the build folders (keeps the tree)
 
 WORK      ?= $(CURDIR)/build
@@ -21,10 +26,10 @@ JOBS      ?= 2
 export JOBS
 
 STAGES_MAIN  := setup tree kunit-um
-STAGES_CHECK := setup tree views kunit static
+STAGES_CHECK := setup tree views kunit bench-quick static
 
-.PHONY: all main check setup tree export views kunit kunit-um static clean distclean
-.PHONY: $(addprefix do-,setup tree views kunit kunit-um static)
+.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick clean distclean
+.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick)
 
 all: main
 
@@ -36,7 +41,7 @@ check:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $(STAGES_CHECK)
 
-setup tree views kunit kunit-um static:
+setup tree views kunit kunit-um static bench bench-quick:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $@
 
@@ -57,6 +62,12 @@ do-kunit:
 
 do-static:
 	bash workflow/static-checks.sh $(TREE) $(OUT) $(CURDIR)
+
+do-bench:
+	bash workflow/bench/bench.sh full $(TREE) $(OUT) $(CURDIR)/workflow/bench/results
+
+do-bench-quick:
+	bash workflow/bench/bench.sh quick $(TREE) $(OUT)
 
 export:
 	bash workflow/export.sh $(TREE)

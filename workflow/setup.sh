@@ -10,7 +10,8 @@ pkgs=(
 	python3 python3-ply python3-git xz-utils cpio kmod rsync git perl
 	ccache sparse coccinelle
 	qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+	gnuplot-nox
 )
 
 sudo=

@@ -1,0 +1,230 @@
+#!/bin/bash
+# End-to-end benchmark: the dumb_mmap selftest (tools/testing/selftests/
+# drivers/gpu/dumb_mmap) in QEMU with real TTM drivers (bochs, qxl), base
+# v6.12 against the series.
+#
+#   bench.sh full  TREE OUT RESULTS   every kernel, device and size; table,
+#                                     TSV and plot into RESULTS
+#   bench.sh quick TREE OUT           the series' kernels only, a few sizes,
+#                                     fault counts asserted (below)
+#
+# Kernels: tinyconfig + workflow/bench/<arch>.config + the selftest's config
+# fragment, the same files for base (a worktree of TREE at tag "base") and
+# series (TREE's HEAD). Build folders OUT/bench/<arch>-<base|series> stay
+# for incremental rebuilds. Runs: QEMU TCG, 2 CPUs, 2 GiB, the program and
+# a small /init in an initramfs; each run's console is kept in
+# OUT/bench/logs/.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+if [ $# -lt 3 ] || { [ "$1" != full ] && [ "$1" != quick ]; }; then
+	echo "usage: bench.sh full|quick TREE OUT [RESULTS]" >&2
+	exit 2
+fi
+mode=$1
+tree=$(cd "$2" && pwd)
+mkdir -p "$3/bench/logs"
+out=$(cd "$3" && pwd)
+bench=$out/bench
+results=${4:-}
+jobs=${JOBS:-2}
+sel=tools/testing/selftests/drivers/gpu/dumb_mmap
+
+if [ -d /usr/lib/ccache ]; then
+	export PATH=/usr/lib/ccache:$PATH
+	export CCACHE_DIR=${CCACHE_DIR:-$out/ccache}
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+fi
+
+case $mode in
+full)
+	arches=(x86_64 arm64)
+	kinds=(base series)
+	sizes=${BENCH_SIZES:-2,4,8,16,32,64,128,256}
+	;;
+quick)
+	arches=(x86_64 arm64)
+	kinds=(series)
+	sizes=${BENCH_SIZES:-1,2,8,64}
+	;;
+esac
+
+status=0
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "bench: ok   $*"; }
+bad() { fail=$((fail + 1)); status=1; echo "bench: FAIL $*"; }
+
+cross() { [ "$1" = arm64 ] && echo aarch64-linux-gnu-; }
+image() { [ "$1" = arm64 ] && echo arch/arm64/boot/Image || echo arch/x86/boot/bzImage; }
+
+# The base: a worktree of its own (shared with the static checks).
+srctree() {
+	if [ "$1" = series ]; then
+		echo "$tree"
+		return
+	fi
+	local b=$out/base-tree
+	if [ ! -e "$b/.git" ]; then
+		git -C "$tree" worktree prune
+		git -C "$tree" worktree add -q --detach "$b" base >&2
+	fi
+	git -C "$b" checkout -q --detach base
+	echo "$b"
+}
+
+# build_kernel ARCH KIND: configure (when a fragment changed) and build
+build_kernel() {
+	local arch=$1 kind=$2 src bdir frags want start
+	src=$(srctree "$kind")
+	bdir=$bench/$arch-$kind
+	frags=("$here/$arch.config" "$tree/$sel/config")
+	mkdir -p "$bdir"
+	want=$(cat "${frags[@]}" | md5sum | cut -d' ' -f1)
+	if [ ! -f "$bdir/.config" ] || [ "$(cat "$bdir/.frags" 2>/dev/null)" != "$want" ]; then
+		make -C "$src" O="$bdir" ARCH="$arch" -s tinyconfig >/dev/null &&
+			(cd "$src" && ARCH=$arch scripts/kconfig/merge_config.sh -m -O "$bdir" \
+				"$bdir/.config" "${frags[@]}" >/dev/null) &&
+			make -C "$src" O="$bdir" ARCH="$arch" -s olddefconfig >/dev/null ||
+			{ bad "$arch $kind: configuration"; return 1; }
+		echo "$want" > "$bdir/.frags"
+	fi
+	# every option the fragments ask for, except where the arch lacks it
+	while IFS= read -r l; do
+		case $l in CONFIG_*=*) ;; *) continue ;; esac
+		if [ "${l#*=}" = n ]; then
+			grep -qE "^${l%%=*}=[ym]" "$bdir/.config" || continue
+		else
+			grep -qx "$l" "$bdir/.config" && continue
+		fi
+		bad "$arch $kind: $l not in the configuration"
+		return 1
+	done < <(cat "${frags[@]}")
+	start=$(date +%s)
+	if make -C "$src" O="$bdir" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" \
+		-j"$jobs" -s "$(basename "$(image "$arch")")" > "$bench/logs/build-$arch-$kind.log" 2>&1; then
+		ok "$arch $kind kernel built ($(( $(date +%s) - start ))s): $(git -C "$src" describe --always --tags)"
+	else
+		bad "$arch $kind kernel does not build"
+		tail -n 20 "$bench/logs/build-$arch-$kind.log"
+		return 1
+	fi
+}
+
+# build_initramfs ARCH: the program and /init, static, in a cpio archive
+build_initramfs() {
+	local arch=$1 hdr=$bench/hdr-$arch prog=$bench/prog-$arch cc
+	cc=$(cross "$arch")gcc
+	mkdir -p "$prog"
+	make -C "$tree" O="$hdr" ARCH="$arch" -s headers > "$bench/logs/headers-$arch.log" 2>&1 &&
+		make -C "$tree/$sel" -s OUTPUT="$prog" CC="$cc" USERLDFLAGS=-static \
+			KHDR_INCLUDES="-isystem $hdr/usr/include" > "$bench/logs/prog-$arch.log" 2>&1 &&
+		$cc -O2 -Wall -static -o "$prog/init" "$here/init.c" >> "$bench/logs/prog-$arch.log" 2>&1 ||
+		{ bad "$arch: dumb_mmap or /init does not build"; cat "$bench/logs/prog-$arch.log"; return 1; }
+	if grep -q 'warning:' "$bench/logs/prog-$arch.log"; then
+		bad "$arch: warnings building dumb_mmap"
+		grep 'warning:' "$bench/logs/prog-$arch.log"
+	fi
+	[ -x "$bench/gen_init_cpio" ] || gcc -O2 -o "$bench/gen_init_cpio" "$tree/usr/gen_init_cpio.c" ||
+		{ bad "gen_init_cpio does not build"; return 1; }
+	cat > "$prog/initramfs.list" <<-EOF
+	dir /dev 0755 0 0
+	nod /dev/console 0600 0 0 c 5 1
+	file /init $prog/init 0755 0 0
+	file /dumb_mmap $prog/dumb_mmap 0755 0 0
+	EOF
+	"$bench/gen_init_cpio" "$prog/initramfs.list" > "$prog/initramfs.cpio" ||
+		{ bad "$arch: initramfs"; return 1; }
+	ok "$arch: dumb_mmap and initramfs built"
+}
+
+# run ARCH KIND CPU DEVICE SIZES EXPECT WANT [CMDLINE]: one boot; dumb_mmap
+# must exit with WANT and report every size (no skip). The "# result" lines
+# of a run without CMDLINE go to results.txt.
+run() {
+	local arch=$1 kind=$2 cpu=$3 dev=$4 sz=$5 expect=$6 want=$7 extra=${8:-}
+	local log qemu append rc what n
+	what="$arch $cpu $kind $dev${extra:+ $extra} (sizes $sz${expect:+, -e $expect})"
+	log=$bench/logs/$arch-$cpu-$kind-$dev${extra:+-${extra//[ =]/-}}.log
+	append="panic=-1 $extra DUMB_SIZES=$sz${expect:+ DUMB_EXPECT=$expect}"
+	if [ "$arch" = arm64 ]; then
+		qemu=(qemu-system-aarch64 -M virt -cpu "$cpu" -kernel "$bench/$arch-$kind/$(image arm64)"
+			-append "console=ttyAMA0 $append")
+	else
+		# TCG's timer interrupts come late, so the clocksource watchdog
+		# would replace the TSC by jiffies (4 ms steps); the TSC is fine
+		qemu=(qemu-system-x86_64 -M pc -cpu "$cpu" -vga none
+			-kernel "$bench/$arch-$kind/$(image x86_64)"
+			-append "console=ttyS0 tsc=reliable $append")
+	fi
+	timeout 900 "${qemu[@]}" -smp 2 -m 2G -display none -monitor none -serial stdio \
+		-no-reboot -device "$dev" -initrd "$bench/prog-$arch/initramfs.cpio" \
+		< /dev/null > "$log" 2>&1
+	rc=$(sed -n 's/^bench: dumb_mmap exit status \([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
+	[ -n "$extra" ] || sed -n 's/^# result //p' "$log" | tr -d '\r' |
+		sed "s|^|arch=$arch cpu=$cpu kernel=$kind device=$dev |" >> "$bench/results.txt"
+	grep -E '^(ok|not ok) ' "$log" | tr -d '\r' | sed "s|^|bench: $arch $cpu $kind $dev${extra:+ $extra}: |"
+	if grep -qE 'WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN' "$log"; then
+		bad "$what: kernel warning in $log"
+		grep -E -A5 'WARNING:|BUG:|Oops|Call Trace' "$log" | head -n 30
+	fi
+	# TSC calibration against the PIT can fail under TCG (no ACPI, so no
+	# HPET or PM timer to fall back on): the times then move in 4 ms steps
+	if grep -q '^# clocksource: .*jiffies' "$log"; then
+		echo "bench: note: $what: clocksource jiffies, times in 4 ms steps"
+	fi
+	# every size measured: a skipped or lost size must not pass
+	n=$(grep -c '^# result ' "$log")
+	if [ "$n" -ne "$(tr , '\n' <<<"$sz" | grep -c .)" ] || grep -q '# SKIP' "$log"; then
+		bad "$what: $n results for sizes $sz, or a size skipped (see $log)"
+		return
+	fi
+	if [ -z "$rc" ]; then
+		bad "$what: no exit status (see $log)"
+		tail -n 20 "$log"
+	elif [ "$rc" = "$want" ]; then
+		ok "$what: exit status $rc as expected"
+	else
+		bad "$what: dumb_mmap exit status $rc, expected $want (see $log)"
+	fi
+}
+
+: > "$bench/results.txt"
+for arch in "${arches[@]}"; do
+	build_initramfs "$arch" || continue
+	for kind in "${kinds[@]}"; do
+		build_kernel "$arch" "$kind" || continue
+		if [ "$mode" = quick ]; then
+			# One fault per PMD entry (per page below 2 MiB). With
+			# mappings one page off a PMD boundary (-u), TTM falls
+			# back to PTEs: on x86_64 -e huge must then fail, which
+			# shows that the check can; on arm64 without hardware
+			# dirty bits, at most one fault per page (the mkwrite
+			# patches; v6.12 takes 17 per 16 pages).
+			if [ "$arch" = x86_64 ]; then
+				run x86_64 "$kind" max bochs-display "$sizes" huge 0
+				run x86_64 "$kind" max bochs-display 2,8 huge 1 DUMB_MISALIGN=1
+			else
+				run arm64 "$kind" cortex-a57 bochs-display "$sizes" huge 0
+				run arm64 "$kind" cortex-a57 bochs-display 2,8 page 0 DUMB_MISALIGN=1
+			fi
+			continue
+		fi
+		# the series at its limit; the base only measured
+		e=$([ "$kind" = series ] && echo huge)
+		if [ "$arch" = x86_64 ]; then
+			run x86_64 "$kind" max bochs-display "$sizes" "$e" 0
+			run x86_64 "$kind" max qxl "$sizes" "$e" 0
+		else
+			run arm64 "$kind" max bochs-display "$sizes" "$e" 0
+			run arm64 "$kind" cortex-a57 bochs-display "$sizes" "$e" 0
+		fi
+	done
+done
+
+if [ "$mode" = full ] && [ -n "$results" ]; then
+	mkdir -p "$results"
+	python3 "$here/report.py" "$bench/results.txt" "$results" || bad "report"
+fi
+
+echo "bench: $pass passed, $fail failed"
+exit $status
