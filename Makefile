@@ -15,6 +15,12 @@
 #                   arm64; table and plot into workflow/bench/results
 #   make bench-quick  the series' kernels only, a few sizes, fault counts
 #                   asserted (part of make check)
+#   make docs       htmldocs for Documentation/mm and gpu: no warning in a
+#                   touched file; kernel-doc for every new export
+#   make am-check   git am onto older Debian 6.12.y sources (AM_VERSIONS)
+#   make drivers    allmodconfig (-Werror) build of every driver using TTM or
+#                   the touched mm APIs, x86_64 and arm64 (about 40 min)
+#   make drivers-quick  the same for the objects that use what changed
 #   make clean      remove the build folders (keeps the tree)
 
 WORK      ?= $(CURDIR)/build
@@ -26,10 +32,11 @@ JOBS      ?= 2
 export JOBS
 
 STAGES_MAIN  := setup tree kunit-um
-STAGES_CHECK := setup tree views kunit bench-quick static
+STAGES_CHECK := setup tree views docs am-check kunit bench-quick static
+AM_VERSIONS  ?= 6.12.115-2~deb12u1
 
-.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick clean distclean
-.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick)
+.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick clean distclean
+.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick)
 
 all: main
 
@@ -41,7 +48,7 @@ check:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $(STAGES_CHECK)
 
-setup tree views kunit kunit-um static bench bench-quick:
+setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $@
 
@@ -68,6 +75,18 @@ do-bench:
 
 do-bench-quick:
 	bash workflow/bench/bench.sh quick $(TREE) $(OUT)
+
+do-docs:
+	bash workflow/docs-check.sh $(TREE) $(OUT)
+
+do-am-check:
+	bash workflow/am-check.sh $(CURDIR) $(OUT) $(AM_VERSIONS)
+
+do-drivers:
+	bash workflow/drivers.sh full $(TREE) $(OUT)
+
+do-drivers-quick:
+	bash workflow/drivers.sh quick $(TREE) $(OUT)
 
 export:
 	bash workflow/export.sh $(TREE)

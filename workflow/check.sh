@@ -3,7 +3,7 @@
 # even when one fails, and the exit status says whether all passed.
 #
 #   check.sh STAGE...     stages: setup tree views kunit-um kunit bench-quick
-#                         static bench
+#                         docs am-check static bench drivers drivers-quick
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 make=${MAKE:-make}
@@ -35,8 +35,8 @@ echo "total: $(( $(date +%s) - t0 ))s"
 # one closing count over the test stages that ran
 p=0 f=0 tests=0
 for s in "$@"; do
-	case $s in kunit-um|kunit|static|bench*) tests=1 ;; *) continue ;; esac
-	l=$(grep -E '^(kunit|static|bench): [0-9]+ passed, [0-9]+ failed' "$here/build/stage-$s.log" 2>/dev/null | tail -n1)
+	case $s in kunit-um|kunit|static|bench*|docs|am-check) tests=1 ;; *) continue ;; esac
+	l=$(grep -E '^(kunit|static|bench|docs|am-check): [0-9]+ passed, [0-9]+ failed' "$here/build/stage-$s.log" 2>/dev/null | tail -n1)
 	[ -n "$l" ] || continue
 	p=$((p + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$l")))
 	f=$((f + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$l")))

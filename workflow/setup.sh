@@ -12,6 +12,7 @@ pkgs=(
 	qemu-system-x86 qemu-system-arm
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	gnuplot-nox
+	python3-sphinx python3-sphinx-rtd-theme python3-yaml
 )
 
 sudo=
