@@ -21,6 +21,7 @@
 #   make drivers    allmodconfig (-Werror) build of every driver using TTM or
 #                   the touched mm APIs, x86_64 and arm64 (about 40 min)
 #   make drivers-quick  the same for the objects that use what changed
+#   make cocci      coccicheck report mode on the touched .c files
 #   make clean      remove the build folders (keeps the tree)
 
 WORK      ?= $(CURDIR)/build
@@ -35,8 +36,8 @@ STAGES_MAIN  := setup tree kunit-um
 STAGES_CHECK := setup tree views docs am-check kunit bench-quick static
 AM_VERSIONS  ?= 6.12.115-2~deb12u1
 
-.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick clean distclean
-.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick)
+.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci clean distclean
+.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci)
 
 all: main
 
@@ -48,7 +49,7 @@ check:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $(STAGES_CHECK)
 
-setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick:
+setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $@
 
@@ -87,6 +88,9 @@ do-drivers:
 
 do-drivers-quick:
 	bash workflow/drivers.sh quick $(TREE) $(OUT)
+
+do-cocci:
+	bash workflow/cocci-check.sh $(TREE)
 
 export:
 	bash workflow/export.sh $(TREE)

@@ -31,6 +31,7 @@
 #include <linux/set_memory.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/string_choices.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
 #include <asm/tlb.h>
@@ -755,7 +756,7 @@ static void pfnmap_write_fault_mkwrite(struct kunit *test)
 	faults = pfnmap_test_write(t, 0, 0xc0ffee);
 	kunit_info(test, "first store to a new page: %lu fault(s), %u ->fault call(s), clean-write faults %s\n",
 		   faults, t->fault_calls,
-		   t->clean_write_faults ? "yes" : "no");
+		   str_yes_no(t->clean_write_faults));
 	KUNIT_EXPECT_EQ(test, faults, 1);
 	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
 
