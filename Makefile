@@ -1,43 +1,49 @@
-# Workflow for the series in patches/: make a kernel tree from the pinned
-# Debian base with the series applied, run the KUnit matrix and the static
-# checks, and export the tree's commits back to patches/.
+# Workflow for the series in patches/ (Linux 7.3, Debian's linux-source-7.3)
+# and its backport to 6.12 in backport/6.12/: make kernel trees from the
+# pinned Debian bases with the series applied, run the KUnit matrix and the
+# static checks, and export a tree's commits back to patches/.
 #
-#   make            setup, tree, then the KUnit suites on um (the main job)
-#   make check      setup, tree, views check, the full KUnit matrix, static checks
-#   make tree       the kernel tree (build/linux) with patches/ applied
-#                   (USER_TREE=/path/to/6.12.y-git-tree to apply onto that instead)
+#   make            setup, tree, then the KUnit matrix on x86_64 (the main
+#                   job: where the suites execute)
+#   make check      what CI runs: setup, tree, views, the full KUnit matrix,
+#                   static checks, and the 6.12 backport (applies, um suites)
+#   make tree       the 7.3 kernel tree (build/linux) with patches/ applied
+#                   (USER_TREE=/path/to/a-7.3-git-tree to apply onto that)
 #   make export     the tree's commits back to patches/ and the views
 #   make views      check that patches/ reproduces the views byte for byte
-#   make kunit      the KUnit matrix (workflow/matrix.txt); VARIANTS="um x86_64" for some
-#   make static     checkpatch --strict, per-commit builds, sparse, W=1, kernel-doc
-#   make bench      end-to-end benchmark: the dumb_mmap selftest under QEMU with
-#                   bochs and qxl, base v6.12 against the series, x86_64 and
-#                   arm64; table and plot into workflow/bench/results
-#   make bench-quick  the series' kernels only, a few sizes, fault counts
-#                   asserted (part of make check)
-#   make docs       htmldocs for Documentation/mm and gpu: no warning in a
-#                   touched file; kernel-doc for every new export
-#   make am-check   git am onto older Debian 6.12.y sources (AM_VERSIONS)
-#   make drivers    allmodconfig (-Werror) build of every driver using TTM or
-#                   the touched mm APIs, x86_64 and arm64 (about 40 min)
+#   make kunit      the KUnit matrix (workflow/matrix.txt); VARIANTS="um x86_64"
+#   make static     checkpatch --strict, per-commit builds, sparse, W=1,
+#                   kernel-doc
+#   make backport   the 6.12 backport: tree build/linux-6.12 from Debian's
+#                   6.12.117 with backport/6.12/patches applied, um suites
+#   make bp-export  the 6.12 tree's commits back to backport/6.12/patches
+#   make drivers    allmodconfig (-Werror) build of the TTM drivers and the
+#                   other users of the touched mm APIs, x86_64 and arm64
 #   make drivers-quick  the same for the objects that use what changed
 #   make cocci      coccicheck report mode on the touched .c files
-#   make clean      remove the build folders (keeps the tree)
+#   make am-check   git am of the backport onto older Debian 6.12.y sources
+#   make bench      end-to-end benchmark of the backport (dumb_mmap under
+#                   QEMU with bochs and qxl, v6.12 against the backport)
+#   make clean      remove the build folders (keeps the trees)
 
 WORK      ?= $(CURDIR)/build
 TREE      ?= $(WORK)/linux
 OUT       ?= $(WORK)/out
+BP_TREE   ?= $(WORK)/linux-6.12
+BP_OUT    ?= $(WORK)/out-6.12
 USER_TREE ?=
 VARIANTS  ?=
 JOBS      ?= 2
 export JOBS
 
-STAGES_MAIN  := setup tree kunit-um
-STAGES_CHECK := setup tree views docs am-check kunit bench-quick static
+STAGES_MAIN  := setup tree kunit-main
+STAGES_CHECK := setup tree views kunit static backport
 AM_VERSIONS  ?= 6.12.115-2~deb12u1
 
-.PHONY: all main check setup tree export views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci clean distclean
-.PHONY: $(addprefix do-,setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci)
+STAGES := setup tree views kunit kunit-main static backport bp-tree bp-kunit \
+	  bench bench-quick docs am-check drivers drivers-quick cocci
+
+.PHONY: all main check export bp-export clean distclean $(STAGES) $(addprefix do-,$(STAGES))
 
 all: main
 
@@ -49,39 +55,50 @@ check:
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $(STAGES_CHECK)
 
-setup tree views kunit kunit-um static bench bench-quick docs am-check drivers drivers-quick cocci:
+$(STAGES):
 	@mkdir -p $(WORK)
 	@bash workflow/check.sh $@
 
 do-setup:
 	bash workflow/setup.sh
+	bash workflow/fetch-base.sh 7.3 $(WORK)/base
+	bash workflow/fetch-base.sh 6.12 $(WORK)/base
 
 do-tree:
-	bash workflow/mktree.sh $(TREE) $(USER_TREE)
+	bash workflow/mktree.sh 7.3 $(TREE) $(USER_TREE)
 
 do-views:
 	python3 workflow/views.py check $(TREE) base $(CURDIR)
 
-do-kunit-um:
-	bash workflow/kunit-matrix.sh $(TREE) $(OUT) um
-
 do-kunit:
 	bash workflow/kunit-matrix.sh $(TREE) $(OUT) $(VARIANTS)
+
+do-kunit-main:
+	bash workflow/kunit-matrix.sh $(TREE) $(OUT) x86_64
 
 do-static:
 	bash workflow/static-checks.sh $(TREE) $(OUT) $(CURDIR)
 
+do-backport: do-bp-tree do-bp-kunit
+
+do-bp-tree:
+	bash workflow/mktree.sh 6.12 $(BP_TREE)
+
+do-bp-kunit:
+	MATRIX=$(CURDIR)/backport/6.12/matrix.txt KCONF_DIR=$(CURDIR)/backport/6.12/kunit \
+		bash workflow/kunit-matrix.sh $(BP_TREE) $(BP_OUT) um
+
 do-bench:
-	bash workflow/bench/bench.sh full $(TREE) $(OUT) $(CURDIR)/workflow/bench/results
+	bash workflow/bench/bench.sh full $(BP_TREE) $(BP_OUT) $(CURDIR)/workflow/bench/results
 
 do-bench-quick:
-	bash workflow/bench/bench.sh quick $(TREE) $(OUT)
+	bash workflow/bench/bench.sh quick $(BP_TREE) $(BP_OUT)
 
 do-docs:
 	bash workflow/docs-check.sh $(TREE) $(OUT)
 
 do-am-check:
-	bash workflow/am-check.sh $(CURDIR) $(OUT) $(AM_VERSIONS)
+	bash workflow/am-check.sh $(CURDIR)/backport/6.12/patches $(BP_OUT) $(AM_VERSIONS)
 
 do-drivers:
 	bash workflow/drivers.sh full $(TREE) $(OUT)
@@ -93,10 +110,13 @@ do-cocci:
 	bash workflow/cocci-check.sh $(TREE)
 
 export:
-	bash workflow/export.sh $(TREE)
+	bash workflow/export.sh $(TREE) $(CURDIR)/patches yes
+
+bp-export:
+	bash workflow/export.sh $(BP_TREE) $(CURDIR)/backport/6.12/patches no
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) $(BP_OUT)
 
 distclean:
 	rm -rf $(WORK)

@@ -1,19 +1,19 @@
 #!/bin/bash
-# Check that the series applies with git am to other 6.12.y versions of
-# Debian's linux-source-6.12 than the base: download each version's package
+# Check that the 6.12 backport applies with git am to other 6.12.y versions
+# of Debian's linux-source-6.12 than its base: download each version's package
 # (apt-get download; no install), take the files the series touches out of
 # its tarball, commit them to a scratch repository and apply patches/ with
 # plain git am (no 3-way merge: the context must match as it is).
 #
-#   am-check.sh REPO WORK VERSION...
+#   am-check.sh PATCHES WORK VERSION...
 set -uo pipefail
 
-repo=$(cd "$1" && pwd)
+pdir=$(cd "$1" && pwd)
 work=$(mkdir -p "$2" && cd "$2" && pwd)
 shift 2
 [ $# -gt 0 ] || { echo "am-check: no version given" >&2; exit 2; }
 
-mapfile -t patches < <(ls "$repo"/patches/0*.patch | grep -v '/0000-cover-letter.patch$')
+mapfile -t patches < <(ls "$pdir"/0*.patch | grep -v '/0000-cover-letter.patch$')
 # the paths the series touches (a/ side of every diff)
 mapfile -t paths < <(sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "${patches[@]}" | sort -u)
 

@@ -2,8 +2,8 @@
 # The full test command: every stage in order, each timed; all stages run
 # even when one fails, and the exit status says whether all passed.
 #
-#   check.sh STAGE...     stages: setup tree views kunit-um kunit bench-quick
-#                         docs am-check static bench drivers drivers-quick
+#   check.sh STAGE...     stages: setup tree views kunit kunit-main static backport
+#                         bp-tree bp-kunit bench-quick docs am-check bench drivers ...
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 make=${MAKE:-make}
@@ -35,7 +35,7 @@ echo "total: $(( $(date +%s) - t0 ))s"
 # one closing count over the test stages that ran
 p=0 f=0 tests=0
 for s in "$@"; do
-	case $s in kunit-um|kunit|static|bench*|docs|am-check) tests=1 ;; *) continue ;; esac
+	case $s in kunit*|static|bench*|docs|am-check|backport|bp-kunit) tests=1 ;; *) continue ;; esac
 	l=$(grep -E '^(kunit|static|bench|docs|am-check): [0-9]+ passed, [0-9]+ failed' "$here/build/stage-$s.log" 2>/dev/null | tail -n1)
 	[ -n "$l" ] || continue
 	p=$((p + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$l")))

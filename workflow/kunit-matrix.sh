@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run the KUnit matrix of workflow/matrix.txt with tools/testing/kunit/kunit.py
+# Run a KUnit matrix (MATRIX, default workflow/matrix.txt; KCONF_DIR holds
+# its debug fragments, default workflow/kunit) with tools/testing/kunit/kunit.py
 # in the kernel tree, and check each run with check-kunit.py.
 #
 #   kunit-matrix.sh TREE OUT [VARIANT ...]     (default: every variant)
@@ -11,6 +12,8 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+matrix=${MATRIX:-$here/matrix.txt}
+kconf=${KCONF_DIR:-$here/kunit}
 tree=$(cd "$1" && pwd)
 out=$2
 shift 2
@@ -27,7 +30,7 @@ fi
 jobs=${JOBS:-2}
 variants=("$@")
 if [ ${#variants[@]} -eq 0 ]; then
-	mapfile -t variants < <(grep -v '^#' "$here/matrix.txt" | awk 'NF {print $1}')
+	mapfile -t variants < <(grep -v '^#' "$matrix" | awk 'NF {print $1}')
 fi
 
 status=0
@@ -35,7 +38,7 @@ tp=0 tf=0 ts=0
 summary=()
 
 for v in "${variants[@]}"; do
-	row=$(grep -v '^#' "$here/matrix.txt" | awk -v v="$v" '$1 == v')
+	row=$(grep -v '^#' "$matrix" | awk -v v="$v" '$1 == v')
 	if [ -z "$row" ]; then
 		echo "kunit-matrix: unknown variant $v" >&2
 		exit 2
@@ -50,7 +53,7 @@ for v in "${variants[@]}"; do
 	case $v in
 	um)
 		arch=um
-		build=(--arch=um "${kargs[@]}" --kunitconfig="$here/kunit/debug-um.config")
+		build=(--arch=um "${kargs[@]}" --kunitconfig="$kconf/debug-um.config")
 		boot=(--arch=um)
 		;;
 	x86_64)
@@ -59,17 +62,16 @@ for v in "${variants[@]}"; do
 		# share it), a CPU with 1 GiB pages, 2 CPUs, and two free 2 MiB
 		# huge pages for the hugetlb case of fault_split.
 		arch=x86_64
-		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$here/kunit/debug-x86_64.config")
+		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$kconf/debug-x86_64.config")
 		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
 		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
-		      --kernel_args='ttm_bo_vm_test.pud_base=0x80000000'
 		      --kernel_args='hugepages=2')
 		;;
 	arm64)
 		arch=arm64
 		build=(--arch=arm64 --cross_compile=aarch64-linux-gnu- "${kargs[@]}"
-		       --kunitconfig="$here/kunit/debug-arm64.config")
+		       --kunitconfig="$kconf/debug-arm64.config")
 		boot=(--arch=arm64 --qemu_args='-smp 2' --kernel_args='hugepages=2')
 		;;
 	x86_64-nogb)

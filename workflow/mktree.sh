@@ -1,9 +1,12 @@
 #!/bin/bash
-# Make a git kernel tree from Debian's linux-source-6.12 tarball and apply
-# the series with git am, or apply the series onto a user's own 6.12.y tree.
+# Make a git kernel tree from a Debian linux-source tarball (fetched by
+# fetch-base.sh) and apply a series with git am, or apply the series onto a
+# user's own git tree of the same base.
 #
-#   mktree.sh TREE              tree from the Debian tarball (base tagged)
-#   mktree.sh TREE USER_TREE    clone USER_TREE (a git 6.12.y tree) instead
+#   mktree.sh KBASE TREE              tree from the Debian tarball (base tagged)
+#   mktree.sh KBASE TREE USER_TREE    clone USER_TREE (a git tree) instead
+#
+# KBASE 7.3 applies patches/, KBASE 6.12 the backport in backport/6.12/.
 #
 # The tree gets two tags: "debian-base" (the tarball exactly as shipped) and
 # "base" (the same with the Debian packaging block of .gitignore removed, so
@@ -12,9 +15,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-tree=$1
-user_tree=${2:-}
-tarball=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+kbase=$1
+tree=$2
+user_tree=${3:-}
+# shellcheck source=workflow/bases.sh
+. "$here/workflow/bases.sh"
+base_vars "$kbase"
+series=$BASE_SERIES
+tarball=${TARBALL:-$here/build/base/linux-source-$kbase.tar.xz}
 
 gitc() { git -C "$tree" -c user.name="Series Builder" -c user.email="builder@localhost" "$@"; }
 # Fixed dates make the base commits' ids the same on every machine.
@@ -30,20 +38,20 @@ else
 		git -C "$tree" tag -d series-applied >/dev/null 2>&1 || true
 		gitc tag -f base HEAD >/dev/null
 	else
-		[ -f "$tarball" ] || { echo "mktree: $tarball missing (make setup installs linux-source-6.12)" >&2; exit 1; }
+		[ -f "$tarball" ] || bash "$here/workflow/fetch-base.sh" "$kbase" "$(dirname "$tarball")"
 		tmp=$tree.tmp
 		rm -rf "$tmp"
 		mkdir -p "$tmp"
 		echo "mktree: extracting $tarball"
 		tar -xf "$tarball" -C "$tmp"
-		mv "$tmp"/linux-source-6.12 "$tree"
+		mv "$tmp/linux-source-$kbase" "$tree"
 		rmdir "$tmp"
 		git -C "$tree" init -q -b series
 		git -C "$tree" config gc.auto 0
 		git -C "$tree" config core.preloadIndex true
 		echo "mktree: committing the pristine tarball"
 		git -C "$tree" add -f -A .
-		gitc commit -q -m "Debian linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown), as shipped"
+		gitc commit -q -m "Debian $BASE_PKG $(cat "$tarball.version" 2>/dev/null || echo unknown), as shipped"
 		gitc tag -f debian-base >/dev/null
 		# The tarball's .gitignore ends with a Debian block that ignores
 		# every top-level entry; drop it so new files are not hidden.
@@ -59,7 +67,7 @@ fi
 
 git -C "$tree" config gc.auto 0
 shopt -s nullglob
-patches=("$here"/patches/0*.patch)
+patches=("$series"/0*.patch)
 todo=()
 for p in "${patches[@]}"; do
 	case "$(basename "$p")" in 0000-cover-letter.patch) continue ;; esac
@@ -68,18 +76,18 @@ done
 stamp=$(cat /dev/null "${todo[@]}" | sha1sum | cut -d' ' -f1)
 
 # Leave a tree that already has this series alone (its build folders stay
-# incremental), and never throw away work that is not in patches/ yet.
+# incremental), and never throw away work that is not in the series yet.
 applied=$(git -C "$tree" rev-parse -q --verify series-applied || true)
 if [ -n "$applied" ] && [ "$(git -C "$tree" rev-parse HEAD)" = "$applied" ] &&
    [ "$(git -C "$tree" config series.stamp || true)" = "$stamp" ] &&
    [ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
-	echo "mktree: $tree already has the series of patches/"
+	echo "mktree: $tree already has the series of $series"
 	exit 0
 fi
 if [ -z "${FORCE:-}" ] && [ -n "$applied" ]; then
 	if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
 	   [ "$(git -C "$tree" rev-parse HEAD)" != "$applied" ]; then
-		echo "mktree: $tree has changes or commits that are not in patches/;" >&2
+		echo "mktree: $tree has changes or commits that are not in the series;" >&2
 		echo "mktree: run 'make export' to keep them, or FORCE=1 to discard them" >&2
 		exit 1
 	fi
@@ -94,8 +102,8 @@ else
 fi
 gitc tag -f series-applied >/dev/null
 git -C "$tree" config series.stamp "$stamp"
-if [ -f "$here/patches/0000-cover-letter.patch" ]; then
+if [ -f "$series/0000-cover-letter.patch" ]; then
 	git -C "$tree" config branch.series.description \
-		"$(python3 "$here/workflow/cover.py" read "$here/patches/0000-cover-letter.patch")"
+		"$(python3 "$here/workflow/cover.py" read "$series/0000-cover-letter.patch")"
 fi
 git -C "$tree" log --oneline base..HEAD

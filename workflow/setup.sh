@@ -1,11 +1,10 @@
 #!/bin/bash
-# Install everything the workflow needs from Debian's packages, the pinned
-# kernel base (linux-source-6.12) included. Needs root (or sudo).
+# Install everything the workflow needs from Debian's packages.  Needs root
+# (or sudo).  The kernel bases are not installed: fetch-base.sh downloads
+# them through a private apt configuration under the build folder.
 set -euo pipefail
 
-base_version=${BASE_VERSION:-6.12.117-1~deb12u1}
 pkgs=(
-	"linux-source-6.12=$base_version"
 	build-essential bc bison flex libelf-dev libssl-dev dwarves
 	python3 python3-ply python3-git xz-utils cpio kmod rsync git perl
 	ccache sparse coccinelle
@@ -40,11 +39,9 @@ else
 	export DEBIAN_FRONTEND=noninteractive
 	$sudo apt-get update -q
 	if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-		echo "setup: apt-get install failed; is linux-source-6.12=$base_version still in the archive?" >&2
-		echo "setup: apt-cache policy linux-source-6.12 lists what is offered; set BASE_VERSION to choose." >&2
+		echo "setup: apt-get install failed" >&2
 		exit 1
 	fi
 fi
-echo "setup: base $(dpkg-query -W -f='${Package} ${Version}' linux-source-6.12)"
 echo "setup: $(gcc --version | head -n1); $(aarch64-linux-gnu-gcc --version | head -n1)"
 echo "setup: $(qemu-system-x86_64 --version | head -n1); sparse $(sparse --version); $(spatch --version 2>/dev/null | head -n1)"

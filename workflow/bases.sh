@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# The kernel bases the workflow knows: Debian's linux-source packages, pinned.
+#
+#   base_vars KBASE    sets BASE_PKG BASE_VERSION BASE_SUITE BASE_ARCHIVE
+#                      BASE_SERIES (the folder of that base's patches)
+#                      BASE_MATRIX (its KUnit matrix)
+base_vars() {
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	case $1 in
+	7.3)
+		BASE_PKG=linux-source-7.3
+		BASE_VERSION=${BASE_VERSION_7_3:-7.3.4-1~bpo13+1}
+		BASE_SUITE=trixie-backports
+		BASE_ARCHIVE=main
+		BASE_SERIES=$here/patches
+		BASE_MATRIX=$here/workflow/matrix.txt
+		;;
+	6.12)
+		BASE_PKG=linux-source-6.12
+		BASE_VERSION=${BASE_VERSION_6_12:-6.12.117-1~deb12u1}
+		BASE_SUITE=bookworm-security
+		BASE_ARCHIVE=security
+		BASE_SERIES=$here/backport/6.12/patches
+		BASE_MATRIX=$here/backport/6.12/matrix.txt
+		;;
+	*)
+		echo "unknown base '$1' (7.3 or 6.12)" >&2
+		return 1
+		;;
+	esac
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Fetch a pinned Debian linux-source package with apt-get download through a
+# private apt configuration under the build folder (its own source list and
+# lists folder; the machine's apt sources are never changed), and unpack its
+# tarball.
+#
+#   fetch-base.sh KBASE DEST
+#
+# KBASE is 7.3 (the base of patches/) or 6.12 (the base of the backport);
+# DEST/linux-source-KBASE.tar.xz is written, and DEST/linux-source-KBASE.tar.xz.version holds the
+# package version.  The mirror is the one the machine's own apt
+# configuration uses for Debian; only the suite is ours.
+set -euo pipefail
+
+kbase=$1
+dest=$(mkdir -p "$2" && cd "$2" && pwd)
+# shellcheck source=workflow/bases.sh
+. "$(dirname "$0")/bases.sh"
+base_vars "$kbase"
+
+tarball=$dest/linux-source-$kbase.tar.xz
+if [ -f "$tarball" ] && [ "$(cat "$tarball.version" 2>/dev/null)" = "$BASE_VERSION" ]; then
+	echo "fetch-base: $BASE_PKG $BASE_VERSION already in $dest"
+	exit 0
+fi
+
+# The Debian mirrors the machine already uses (deb822 or one-line form).
+machine_uris() {
+	cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n' || true
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p' || true
+}
+case $BASE_ARCHIVE in
+security) uri=$(machine_uris | grep -E '^https?://.*-security/?$' | head -n1 || true) ;;
+*) uri=$(machine_uris | grep -E '^https?://.*/debian/?$' | head -n1 || true) ;;
+esac
+[ -n "$uri" ] || { echo "fetch-base: no Debian mirror in the machine's apt configuration" >&2; exit 1; }
+
+apt=$dest/apt-$BASE_SUITE
+mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest/dl"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+echo "deb [signed-by=$keyring] $uri $BASE_SUITE main" > "$apt/sources.list"
+opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+      -o APT::Sandbox::User=root -q)
+echo "fetch-base: apt-get update for $BASE_SUITE (private lists in $apt)"
+apt-get "${opts[@]}" update >/dev/null
+rm -f "$dest"/dl/*.deb
+if ! (cd "$dest/dl" && apt-get "${opts[@]}" download "$BASE_PKG=$BASE_VERSION" >/dev/null); then
+	echo "fetch-base: $BASE_PKG=$BASE_VERSION is not offered by $BASE_SUITE; it offers:" >&2
+	apt-cache "${opts[@]}" policy "$BASE_PKG" >&2 || true
+	exit 1
+fi
+dpkg-deb --fsys-tarfile "$dest"/dl/*.deb | tar -x -O "./usr/src/linux-source-$kbase.tar.xz" > "$tarball.tmp"
+mv "$tarball.tmp" "$tarball"
+echo "$BASE_VERSION" > "$tarball.version"
+rm -f "$dest"/dl/*.deb
+echo "fetch-base: $BASE_PKG $BASE_VERSION -> $tarball"
