@@ -4,19 +4,24 @@
  *
  * The harness maps a file whose ->mmap() sets VM_PFNMAP, like a driver that
  * maps device memory, into an mm attached to the test thread. The mapping is
- * backed by pages the test owns. Faults are taken for real, through the
- * architecture's fault handler, by user-copy accesses from the test thread,
- * or injected with handle_mm_fault(). The test then reads the page table.
+ * backed by pages the test owns, or for 1 GiB entries by a physical range
+ * reserved at boot. Faults are taken for real, through the architecture's
+ * fault handler, by user-copy accesses from the test thread, or injected
+ * with handle_mm_fault(). The test then reads the page table.
  */
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/string_choices.h>
@@ -24,9 +29,24 @@
 #ifdef CONFIG_ARM64
 #include <asm/sysreg.h>
 #endif
+#ifdef CONFIG_X86
+#include <asm/memtype.h>
+#endif
 
 #define PFNMAP_TEST_ORDER	4
 #define PFNMAP_TEST_PAGES	BIT(PFNMAP_TEST_ORDER)
+/* Two PMD-sized ranges: one PMD entry, and room to misalign it by a page. */
+#define PFNMAP_PMD_BACKING	(PMD_ORDER + 1)
+
+/*
+ * Physical base of a 1 GiB range that is not System RAM, for the PUD cases:
+ * reserve it on the kernel command line, e.g. on x86-64 QEMU with 4 GiB
+ *   memmap=1G$0x80000000 pfnmap_kunit.pud_base=0x80000000
+ */
+static unsigned long long pud_base;
+module_param(pud_base, ullong, 0444);
+MODULE_PARM_DESC(pud_base,
+		 "physical base of a reserved, 1 GiB aligned range for the PUD cases");
 
 /* How the harness' ->fault() inserts the pfn. */
 enum pfnmap_insert {
@@ -42,6 +62,9 @@ enum pfnmap_cache {
 	PFNMAP_CACHED,
 	PFNMAP_WC,
 	PFNMAP_UC,
+	/* x86 only: the types that use the PAT bit */
+	PFNMAP_WT,
+	PFNMAP_WP,
 };
 
 /*
@@ -52,13 +75,19 @@ enum pfnmap_cache {
  */
 struct pfnmap_test {
 	struct kunit *test;
-	struct page *pages;
-	/* pages allocated; pages the fault handler serves */
+	/* the backing: pages allocated with @order, or a reserved range */
+	unsigned long base_pfn;
+	unsigned int order;
+	bool iomem;
+	bool memtype_reserved;
+	/* pages of backing; pages the fault handlers serve */
 	unsigned long nr_pages;
 	unsigned long backed;
+	/* page @i of the file maps page @i + @pfn_offset of the backing */
+	unsigned long pfn_offset;
 	enum pfnmap_insert insert;
 	enum pfnmap_cache cache;
-	/* compare data through the kernel's linear map */
+	/* compare data through a kernel mapping of the backing */
 	bool check_data;
 	/*
 	 * Build the pgprot as vmwgfx does, from vm_get_page_prot() of the
@@ -71,6 +100,22 @@ struct pfnmap_test {
 	/* ->fault() calls, and the last return value */
 	unsigned int fault_calls;
 	vm_fault_t last_ret;
+	/*
+	 * ->huge_fault(): the orders it maps (others fall back), whether it
+	 * uses vmf_insert_pfn_pmd()/pud() instead of the _prot variants, and
+	 * per level (0: PMD, 1: PUD) the calls and the last return value.
+	 */
+	unsigned int huge_orders;
+	bool huge_plain;
+	/* the order of the entries a pfnmap_pmd or pfnmap_pud case tests */
+	unsigned int level_order;
+	unsigned int huge_calls[2];
+	vm_fault_t huge_ret[2];
+	/* user address alignment for new mappings; allow MAP_PRIVATE */
+	unsigned long map_align;
+	bool allow_cow;
+	/* VM_MIXEDMAP instead of VM_PFNMAP | VM_IO (huge faults only) */
+	bool mixedmap;
 	/* pfnmap_clean_write_faults() on the CPU of the last access */
 	bool clean_write_faults;
 	struct file *file;
@@ -85,6 +130,13 @@ static pgprot_t pfnmap_test_prot(enum pfnmap_cache cache, pgprot_t prot)
 		return pgprot_writecombine(prot);
 	case PFNMAP_UC:
 		return pgprot_noncached(prot);
+#ifdef CONFIG_X86
+	case PFNMAP_WT:
+		return pgprot_writethrough(prot);
+	case PFNMAP_WP:
+		return __pgprot((pgprot_val(prot) & ~_PAGE_CACHE_MASK) |
+				cachemode2protval(_PAGE_CACHE_MODE_WP));
+#endif
 	default:
 		return prot;
 	}
@@ -119,6 +171,20 @@ static bool pfnmap_clean_write_faults(void)
 #endif
 }
 
+/*
+ * Does the first access through an old (not young) entry fault, only for
+ * the core to make it young? On arm64 without hardware access flag
+ * management (TCR_EL1.HA) it does.
+ */
+static bool pfnmap_old_faults(void)
+{
+#ifdef CONFIG_ARM64
+	return !(read_sysreg(tcr_el1) & TCR_HA);
+#else
+	return false;
+#endif
+}
+
 static unsigned long pfnmap_fault_count(void)
 {
 	return current->min_flt + current->maj_flt;
@@ -133,12 +199,13 @@ static vm_fault_t pfnmap_test_fault(struct vm_fault *vmf)
 	bool mkwrite;
 
 	t->fault_calls++;
-	if (vmf->pgoff >= t->backed) {
+	/* Backing pages are RAM, which PFN PTEs may not map in VM_MIXEDMAP. */
+	if (t->mixedmap || vmf->pgoff + t->pfn_offset >= t->backed) {
 		t->last_ret = VM_FAULT_SIGBUS;
 		return VM_FAULT_SIGBUS;
 	}
 
-	pfn = page_to_pfn(t->pages) + vmf->pgoff;
+	pfn = t->base_pfn + t->pfn_offset + vmf->pgoff;
 	if (t->pfn_mkwrite)
 		prot = vm_get_page_prot(vma->vm_flags);
 	else if (t->ro_prot)
@@ -157,6 +224,57 @@ static vm_fault_t pfnmap_test_fault(struct vm_fault *vmf)
 	return t->last_ret;
 }
 
+/* The huge insert function under test, where this kernel has one. */
+static vm_fault_t pfnmap_insert_huge(struct vm_fault *vmf, unsigned int order,
+				     unsigned long pfn, pgprot_t prot,
+				     bool write,
+				     bool plain)
+{
+	if (IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && order == PMD_ORDER)
+		return plain ? vmf_insert_pfn_pmd(vmf, pfn, write) :
+		       vmf_insert_pfn_pmd_prot(vmf, pfn, prot, write);
+	if (IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP) && order == PUD_ORDER)
+		return plain ? vmf_insert_pfn_pud(vmf, pfn, write) :
+		       vmf_insert_pfn_pud_prot(vmf, pfn, prot, write);
+	return VM_FAULT_FALLBACK;
+}
+
+/*
+ * Like a driver: map the naturally aligned range around the fault if the
+ * backing covers it, and leave every other check (alignment of the pfn,
+ * the range against the vma) to vmf_insert_pfn_pmd_prot() and
+ * vmf_insert_pfn_pud_prot().
+ */
+static vm_fault_t pfnmap_test_huge_fault(struct vm_fault *vmf,
+					 unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct pfnmap_test *t = vma->vm_private_data;
+	unsigned long nr = 1UL << order;
+	unsigned int level = order == PUD_ORDER;
+	unsigned long pgoff;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	unsigned long pfn;
+
+	if (order != PMD_ORDER && order != PUD_ORDER)
+		return VM_FAULT_FALLBACK;
+	t->huge_calls[level]++;
+
+	/* File offset of the first page of the range; wraps below pgoff 0. */
+	pgoff = vmf->pgoff - ((vmf->address >> PAGE_SHIFT) & (nr - 1));
+	if (!(t->huge_orders & BIT(order)) || pgoff > vmf->pgoff ||
+	    pgoff + t->pfn_offset + nr > t->backed)
+		goto out;
+
+	pfn = t->base_pfn + t->pfn_offset + pgoff;
+	ret = pfnmap_insert_huge(vmf, order, pfn,
+				 pfnmap_test_prot(t->cache, vma->vm_page_prot),
+				 vmf->flags & FAULT_FLAG_WRITE, t->huge_plain);
+out:
+	t->huge_ret[level] = ret;
+	return ret;
+}
+
 static vm_fault_t pfnmap_test_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct pfnmap_test *t = vmf->vma->vm_private_data;
@@ -167,6 +285,7 @@ static vm_fault_t pfnmap_test_pfn_mkwrite(struct vm_fault *vmf)
 
 static const struct vm_operations_struct pfnmap_test_vm_ops = {
 	.fault = pfnmap_test_fault,
+	.huge_fault = pfnmap_test_huge_fault,
 };
 
 /* Write-notify on PFN mappings, as vmwgfx uses it for dirty tracking. */
@@ -177,25 +296,69 @@ static const struct vm_operations_struct pfnmap_test_notify_vm_ops = {
 
 static int pfnmap_test_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct pfnmap_test *t = file->private_data;
+
 	/* Like a driver mapping device memory: no private COW mappings. */
-	if (vma_is_cow_mapping(vma))
+	if (vma_is_cow_mapping(vma) && !t->allow_cow)
 		return -EINVAL;
 
-	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_private_data = file->private_data;
-	vma->vm_ops = ((struct pfnmap_test *)file->private_data)->pfn_mkwrite ?
-		&pfnmap_test_notify_vm_ops : &pfnmap_test_vm_ops;
+	/* VM_HUGEPAGE: the THP setting applies to VM_MIXEDMAP (madvise). */
+	if (t->mixedmap)
+		vm_flags_set(vma, VM_MIXEDMAP | VM_HUGEPAGE | VM_DONTEXPAND |
+			     VM_DONTDUMP);
+	else
+		vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			     VM_DONTDUMP);
+	vma->vm_ops = t->pfn_mkwrite ? &pfnmap_test_notify_vm_ops :
+				       &pfnmap_test_vm_ops;
+	vma->vm_private_data = t;
 	return 0;
+}
+
+/*
+ * Place new mappings so that the user address and the file offset agree
+ * modulo the test's alignment, as a driver offering huge entries does:
+ * look for a range one alignment unit larger and move into it.
+ */
+static unsigned long pfnmap_test_get_unmapped_area(struct file *file,
+						   unsigned long addr,
+						   unsigned long len,
+						   unsigned long pgoff,
+						   unsigned long flags)
+{
+	struct pfnmap_test *t = file->private_data;
+	unsigned long align = t->map_align;
+	unsigned long ret;
+
+	if (!align || addr || (flags & MAP_FIXED) || len + align < len)
+		return mm_get_unmapped_area(file, addr, len, pgoff, flags);
+
+	ret = mm_get_unmapped_area(file, 0, len + align, pgoff, flags);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	return ret + (((pgoff << PAGE_SHIFT) - ret) & (align - 1));
+}
+
+/* Backing page @j in the linear map; only for backing pages. */
+static void *pfnmap_kaddr(struct pfnmap_test *t, unsigned long j)
+{
+	return page_address(pfn_to_page(t->base_pfn + j));
 }
 
 static void pfnmap_test_free(struct pfnmap_test *t)
 {
+	if (t->iomem) {
+		if (t->memtype_reserved)
+			arch_io_free_memtype_wc(PFN_PHYS(t->base_pfn),
+						PFN_PHYS(t->nr_pages));
+	} else if (t->nr_pages) {
 #ifdef CONFIG_X86
-	if (t->cache != PFNMAP_CACHED)
-		set_memory_wb((unsigned long)page_address(t->pages),
-			      t->nr_pages);
+		if (t->cache != PFNMAP_CACHED)
+			set_memory_wb((unsigned long)pfnmap_kaddr(t, 0),
+				      t->nr_pages);
 #endif
-	__free_pages(t->pages, PFNMAP_TEST_ORDER);
+		__free_pages(pfn_to_page(t->base_pfn), t->order);
+	}
 	kfree(t);
 }
 
@@ -207,12 +370,76 @@ static int pfnmap_test_release(struct inode *inode, struct file *file)
 
 static const struct file_operations pfnmap_test_fops = {
 	.mmap = pfnmap_test_mmap,
+	.get_unmapped_area = pfnmap_test_get_unmapped_area,
 	.release = pfnmap_test_release,
 };
+
+/*
+ * Word @word of backing page @j, through a kernel mapping: the linear map
+ * for pages, a temporary mapping of the page's memory type for a range.
+ */
+static u32 pfnmap_kread(struct pfnmap_test *t, unsigned long j,
+			unsigned int word)
+{
+	void __iomem *io;
+	u32 val;
+
+	if (!t->iomem)
+		return READ_ONCE(((u32 *)pfnmap_kaddr(t, j))[word]);
+
+	io = t->cache == PFNMAP_WC ?
+		ioremap_wc(PFN_PHYS(t->base_pfn + j), PAGE_SIZE) :
+		ioremap(PFN_PHYS(t->base_pfn + j), PAGE_SIZE);
+	if (!io)
+		return 0;
+	val = readl(io + word * sizeof(u32));
+	iounmap(io);
+	return val;
+}
+
+static void pfnmap_kwrite(struct pfnmap_test *t, unsigned long j,
+			  unsigned int word, u32 val)
+{
+	void __iomem *io;
+
+	if (!t->iomem) {
+		WRITE_ONCE(((u32 *)pfnmap_kaddr(t, j))[word], val);
+		return;
+	}
+
+	io = t->cache == PFNMAP_WC ?
+		ioremap_wc(PFN_PHYS(t->base_pfn + j), PAGE_SIZE) :
+		ioremap(PFN_PHYS(t->base_pfn + j), PAGE_SIZE);
+	if (!io)
+		return;
+	writel(val, io + word * sizeof(u32));
+	iounmap(io);
+}
+
+static u32 pfnmap_test_pattern(unsigned long j)
+{
+	return 0x5a000000 | j;
+}
 
 static void pfnmap_test_set_cache(struct pfnmap_test *t, enum pfnmap_cache cache)
 {
 	t->cache = cache;
+	if (t->iomem) {
+		/*
+		 * As a driver does for its write-combined aperture. With PAT
+		 * the memory type of a range that is not RAM and has no
+		 * reservation is uncached-minus, what pgprot_noncached()
+		 * asks for.
+		 */
+		if (cache == PFNMAP_WC) {
+			KUNIT_ASSERT_EQ(t->test,
+					arch_io_reserve_memtype_wc(PFN_PHYS(t->base_pfn),
+								   PFN_PHYS(t->nr_pages)),
+					0);
+			t->memtype_reserved = true;
+		}
+		return;
+	}
 #ifdef CONFIG_X86
 	/*
 	 * With PAT, pfnmap_setup_cachemode_pfn() makes the entry's memory type agree
@@ -222,10 +449,10 @@ static void pfnmap_test_set_cache(struct pfnmap_test *t, enum pfnmap_cache cache
 	 */
 	if (cache == PFNMAP_WC)
 		KUNIT_ASSERT_EQ(t->test, set_memory_wc((unsigned long)
-			page_address(t->pages), t->nr_pages), 0);
+			pfnmap_kaddr(t, 0), t->nr_pages), 0);
 	else if (cache == PFNMAP_UC)
 		KUNIT_ASSERT_EQ(t->test, set_memory_uc((unsigned long)
-			page_address(t->pages), t->nr_pages), 0);
+			pfnmap_kaddr(t, 0), t->nr_pages), 0);
 #else
 	/*
 	 * Elsewhere the linear map stays cacheable: comparing data written
@@ -241,32 +468,56 @@ static void pfnmap_test_fput(void *data)
 	fput(data);
 }
 
-static int pfnmap_test_init(struct kunit *test)
+/*
+ * Set up a test file backed by 2^@order pages, or, for @order PUD_ORDER,
+ * by the range at pud_base if there is one (@order 0: no backing).
+ */
+static int pfnmap_test_setup(struct kunit *test, unsigned int order)
 {
 	struct pfnmap_test *t;
+	struct page *pages;
 	unsigned long i;
 	int ret;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	/*
+	 * The previous case's file is released from a work item (KUnit runs
+	 * cases in kernel threads): let it return its memory and memory type
+	 * reservation before this case takes them again.
+	 */
+	flush_delayed_fput();
+
+	t = kzalloc_obj(*t);
 	if (!t)
 		return -ENOMEM;
 	t->test = test;
-	t->nr_pages = PFNMAP_TEST_PAGES;
-	t->backed = t->nr_pages;
 	t->check_data = true;
-	t->pages = alloc_pages(GFP_KERNEL, PFNMAP_TEST_ORDER);
-	if (!t->pages) {
-		kfree(t);
-		return -ENOMEM;
-	}
+	if (order == PUD_ORDER) {
+		/*
+		 * Nobody reserved a memory type for the range yet: with PAT
+		 * that makes it uncached-minus, what pgprot_noncached() asks.
+		 */
+		t->cache = PFNMAP_UC;
+		t->iomem = true;
+		t->base_pfn = PHYS_PFN(pud_base);
+		t->nr_pages = pud_base ? 1UL << order : 0;
+	} else if (order) {
+		pages = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!pages) {
+			kfree(t);
+			return -ENOMEM;
+		}
+		t->order = order;
+		t->base_pfn = page_to_pfn(pages);
+		t->nr_pages = 1UL << order;
+		/* Each page starts with its index, so that data can be checked. */
+		for (i = 0; i < t->nr_pages; i++) {
+			u32 *p = page_address(pages + i);
 
-	/* Each page starts with its index, so that data can be checked. */
-	for (i = 0; i < t->nr_pages; i++) {
-		u32 *p = page_address(t->pages + i);
-
-		memset(p, 0, PAGE_SIZE);
-		p[0] = 0x5a000000 | i;
+			memset(p, 0, PAGE_SIZE);
+			p[0] = pfnmap_test_pattern(i);
+		}
 	}
+	t->backed = t->nr_pages;
 
 	t->file = anon_inode_getfile("[pfnmap_kunit]", &pfnmap_test_fops, t,
 				     O_RDWR);
@@ -284,22 +535,35 @@ static int pfnmap_test_init(struct kunit *test)
 	return 0;
 }
 
+static int pfnmap_test_init(struct kunit *test)
+{
+	return pfnmap_test_setup(test, PFNMAP_TEST_ORDER);
+}
+
 /*
  * Map @npages of the test file. The test unmaps it again with
  * pfnmap_test_unmap() from the test thread, which owns the mm.
  */
-static unsigned long pfnmap_test_map(struct pfnmap_test *t, unsigned long prot,
-				     unsigned long npages)
+static unsigned long pfnmap_test_map_flags(struct pfnmap_test *t,
+					   unsigned long prot,
+					   unsigned long npages,
+					   unsigned long flags)
 {
 	unsigned long uaddr;
 
 	t->len = npages * PAGE_SIZE;
-	uaddr = kunit_vm_mmap(t->test, t->file, 0, t->len, prot, MAP_SHARED, 0);
+	uaddr = kunit_vm_mmap(t->test, t->file, 0, t->len, prot, flags, 0);
 	KUNIT_ASSERT_FALSE_MSG(t->test, !uaddr || IS_ERR_VALUE(uaddr),
 			       "mmap of the pfnmap test file failed: %ld",
 			       (long)uaddr);
 	t->uaddr = uaddr;
 	return uaddr;
+}
+
+static unsigned long pfnmap_test_map(struct pfnmap_test *t, unsigned long prot,
+				     unsigned long npages)
+{
+	return pfnmap_test_map_flags(t, prot, npages, MAP_SHARED);
 }
 
 static void pfnmap_test_unmap(struct pfnmap_test *t)
@@ -309,7 +573,7 @@ static void pfnmap_test_unmap(struct pfnmap_test *t)
 
 static unsigned long pfnmap_test_pfn(struct pfnmap_test *t, unsigned long i)
 {
-	return page_to_pfn(t->pages) + i;
+	return t->base_pfn + t->pfn_offset + i;
 }
 
 static int pfnmap_copy_pte(pte_t *ptep, unsigned long addr, void *data)
@@ -385,11 +649,6 @@ static void pfnmap_expect_mapped(struct pfnmap_test *t, unsigned long i,
 		KUNIT_EXPECT_TRUE_MSG(t->test, pte_young(pte), "page %lu", i);
 }
 
-static u32 pfnmap_test_pattern(unsigned long i)
-{
-	return 0x5a000000 | i;
-}
-
 static u32 __user *pfnmap_test_user(struct pfnmap_test *t, unsigned long i)
 {
 	return (u32 __user *)(t->uaddr + i * PAGE_SIZE);
@@ -402,13 +661,18 @@ static unsigned long pfnmap_test_read(struct pfnmap_test *t, unsigned long i)
 	u32 val = 0;
 	int ret;
 
+	unsigned long j = t->pfn_offset + i;
+
+	/* A reserved range is not filled up front: 1 GiB is a lot to touch. */
+	if (t->iomem && t->check_data)
+		pfnmap_kwrite(t, j, 0, pfnmap_test_pattern(j));
 	migrate_disable();
 	t->clean_write_faults = pfnmap_clean_write_faults();
 	ret = get_user(val, pfnmap_test_user(t, i));
 	migrate_enable();
 	KUNIT_ASSERT_EQ(t->test, ret, 0);
 	if (t->check_data)
-		KUNIT_EXPECT_EQ(t->test, val, pfnmap_test_pattern(i));
+		KUNIT_EXPECT_EQ(t->test, val, pfnmap_test_pattern(j));
 	return pfnmap_fault_count() - before;
 }
 
@@ -417,7 +681,6 @@ static unsigned long pfnmap_test_write(struct pfnmap_test *t, unsigned long i,
 				       u32 val)
 {
 	unsigned long before = pfnmap_fault_count();
-	u32 *kaddr = page_address(t->pages + i);
 	int ret;
 
 	migrate_disable();
@@ -426,7 +689,8 @@ static unsigned long pfnmap_test_write(struct pfnmap_test *t, unsigned long i,
 	migrate_enable();
 	KUNIT_ASSERT_EQ(t->test, ret, 0);
 	if (t->check_data)
-		KUNIT_EXPECT_EQ(t->test, READ_ONCE(kaddr[1]), val);
+		KUNIT_EXPECT_EQ(t->test, pfnmap_kread(t, t->pfn_offset + i, 1),
+				val);
 	return pfnmap_fault_count() - before;
 }
 
@@ -576,7 +840,6 @@ static void pfnmap_write_touch_all(struct kunit *test)
 static void pfnmap_mkwrite_readonly_vma(struct kunit *test)
 {
 	struct pfnmap_test *t = test->priv;
-	u32 *kaddr = page_address(t->pages);
 
 	t->insert = PFNMAP_INSERT_MKWRITE_ALWAYS;
 	pfnmap_test_map(t, PROT_READ, t->nr_pages);
@@ -588,7 +851,7 @@ static void pfnmap_mkwrite_readonly_vma(struct kunit *test)
 	/* A store is refused and changes neither the entry nor the data. */
 	KUNIT_EXPECT_EQ(test, put_user(0xdead, pfnmap_test_user(t, 0) + 1),
 			-EFAULT);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(kaddr[1]), 0);
+	KUNIT_EXPECT_EQ(test, pfnmap_kread(t, 0, 1), 0);
 	pfnmap_expect_mapped(t, 0, false, false);
 	pfnmap_test_unmap(t);
 }
@@ -832,7 +1095,807 @@ static struct kunit_suite pfnmap_pte_suite = {
 	.test_cases = pfnmap_pte_cases,
 };
 
-kunit_test_suites(&pfnmap_pte_suite);
+/*
+ * Huge entries: vmf_insert_pfn_pmd_prot() and vmf_insert_pfn_pud_prot()
+ * from ->huge_fault(), on PMD-aligned pages and on a 1 GiB range.
+ */
+
+/* The order of the entries the suite of this case tests. */
+static unsigned int pfnmap_level_order(struct kunit *test)
+{
+	return ((struct pfnmap_test *)test->priv)->level_order;
+}
+
+/* Skip unless entries of @order can be tested here; then allow them. */
+static void pfnmap_require(struct kunit *test, unsigned int order)
+{
+	struct pfnmap_test *t = test->priv;
+
+	if (order == PMD_ORDER && !IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP))
+		kunit_skip(test,
+			   "no PMD-sized PFN mappings here: CONFIG_ARCH_SUPPORTS_PMD_PFNMAP is off (no THP, or the architecture has no special bit in PMDs)");
+	if (order == PMD_ORDER && !t->nr_pages)
+		kunit_skip(test,
+			   "two PMDs of contiguous pages are more than MAX_PAGE_ORDER allows with this page size");
+	if (order == PUD_ORDER) {
+		if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+			kunit_skip(test,
+				   "no PUD-sized PFN mappings on this architecture: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP is off");
+#ifdef CONFIG_X86
+		if (!boot_cpu_has(X86_FEATURE_GBPAGES))
+			kunit_skip(test, "the CPU has no 1 GiB pages (pdpe1gb)");
+#endif
+		if (!t->nr_pages)
+			kunit_skip(test,
+				   "no 1 GiB range to map: boot with memmap=1G$<base> pfnmap_kunit.pud_base=<base>");
+		KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(pud_base, PUD_SIZE) &&
+				      region_intersects(pud_base, PUD_SIZE,
+							IORESOURCE_SYSTEM_RAM,
+							IORES_DESC_NONE) ==
+				      REGION_DISJOINT,
+				      "pfnmap_kunit.pud_base=%#llx is not a 1 GiB aligned range outside System RAM",
+				      pud_base);
+	}
+	t->huge_orders = BIT(order);
+	if (order == PUD_ORDER)
+		t->huge_orders |= BIT(PMD_ORDER);
+	t->map_align = PAGE_SIZE << order;
+}
+
+/* The memory-type bits of a PMD or PUD leaf's pgprot. */
+static unsigned long __maybe_unused pfnmap_huge_cache_bits(pgprot_t prot)
+{
+#ifdef CONFIG_X86
+	/* Leaves have PSE where PTEs have the PAT bit. */
+	return pfnmap_cache_bits(pgprot_large_2_4k(prot));
+#else
+	return pfnmap_cache_bits(prot);
+#endif
+}
+
+static unsigned long pfnmap_expected_cache_bits(struct pfnmap_test *t)
+{
+	pgprot_t shared = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
+
+	return pfnmap_cache_bits(pfnmap_test_prot(t->cache, shared));
+}
+
+/* Read the PMD for @addr; true if it is a present leaf. */
+static bool pfnmap_read_pmd(struct mm_struct *mm, unsigned long addr,
+			    pmd_t *out)
+{
+	bool found = false;
+	spinlock_t *ptl;	/* the PMD's page table lock */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	*out = __pmd(0);
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(pudp_get(pud)) || pud_leaf(pudp_get(pud)))
+		goto out;
+	pmd = pmd_offset(pud, addr);
+	ptl = pmd_lock(mm, pmd);
+	*out = pmdp_get(pmd);
+	spin_unlock(ptl);
+	found = pmd_present(*out) && pmd_leaf(*out);
+out:
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/* Read the PUD for @addr; true if it is a present leaf. */
+static bool pfnmap_read_pud(struct mm_struct *mm, unsigned long addr,
+			    pud_t *out)
+{
+	bool found = false;
+	spinlock_t *ptl;	/* the PUD's page table lock */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	*out = __pud(0);
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	ptl = pud_lock(mm, pud);
+	*out = pudp_get(pud);
+	spin_unlock(ptl);
+	found = pud_present(*out) && pud_leaf(*out);
+out:
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/*
+ * Page @i of the mapping must be mapped by a special PMD leaf for the
+ * aligned pfn, with the test's memory type, dirty and writable as given; a
+ * dirty entry must also be young.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+static void pfnmap_expect_pmd(struct pfnmap_test *t, unsigned long i,
+			      bool dirty, bool write)
+{
+	unsigned long first = round_down(i, 1UL << PMD_ORDER);
+	struct kunit *test = t->test;
+	pmd_t pmd;
+
+	KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pmd(current->mm,
+						    t->uaddr + i * PAGE_SIZE,
+						    &pmd),
+			      "no PMD leaf for page %lu", i);
+	KUNIT_EXPECT_EQ(test, pmd_pfn(pmd), pfnmap_test_pfn(t, first));
+	KUNIT_EXPECT_TRUE(test, pmd_special(pmd));
+	KUNIT_EXPECT_EQ(test, pfnmap_huge_cache_bits(pmd_pgprot(pmd)),
+			pfnmap_expected_cache_bits(t));
+	KUNIT_EXPECT_EQ_MSG(test, !!pmd_dirty(pmd), dirty, "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, !!pmd_write(pmd), write, "page %lu", i);
+	if (dirty)
+		KUNIT_EXPECT_TRUE_MSG(test, pmd_young(pmd), "page %lu", i);
+}
+#else
+static void pfnmap_expect_pmd(struct pfnmap_test *t, unsigned long i,
+			      bool dirty, bool write)
+{
+	KUNIT_FAIL(t->test, "no PMD leaves on this architecture");
+}
+#endif
+
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+static void pfnmap_expect_pud(struct pfnmap_test *t, unsigned long i,
+			      bool dirty, bool write)
+{
+	unsigned long first = round_down(i, 1UL << PUD_ORDER);
+	struct kunit *test = t->test;
+	pud_t pud;
+
+	KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pud(current->mm,
+						    t->uaddr + i * PAGE_SIZE,
+						    &pud),
+			      "no PUD leaf for page %lu", i);
+	KUNIT_EXPECT_EQ(test, pud_pfn(pud), pfnmap_test_pfn(t, first));
+	KUNIT_EXPECT_TRUE(test, pud_special(pud));
+	KUNIT_EXPECT_EQ(test, pfnmap_huge_cache_bits(pud_pgprot(pud)),
+			pfnmap_expected_cache_bits(t));
+	KUNIT_EXPECT_EQ_MSG(test, !!pud_dirty(pud), dirty, "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, !!pud_write(pud), write, "page %lu", i);
+	if (dirty)
+		KUNIT_EXPECT_TRUE_MSG(test, pud_young(pud), "page %lu", i);
+}
+#else
+static void pfnmap_expect_pud(struct pfnmap_test *t, unsigned long i,
+			      bool dirty, bool write)
+{
+	KUNIT_FAIL(t->test, "no PUD leaves on this architecture");
+}
+#endif
+
+/* Expect a leaf of @order for page @i. */
+static void pfnmap_expect_huge(struct pfnmap_test *t, unsigned int order,
+			       unsigned long i, bool dirty, bool write)
+{
+	if (order == PUD_ORDER)
+		pfnmap_expect_pud(t, i, dirty, write);
+	else
+		pfnmap_expect_pmd(t, i, dirty, write);
+}
+
+/* No leaf of @order maps page @i. */
+static bool pfnmap_no_huge(struct pfnmap_test *t, unsigned int order,
+			   unsigned long i)
+{
+	unsigned long addr = t->uaddr + i * PAGE_SIZE;
+	pmd_t pmd;
+	pud_t pud;
+
+	if (order == PUD_ORDER)
+		return !pfnmap_read_pud(current->mm, addr, &pud);
+	return !pfnmap_read_pmd(current->mm, addr, &pmd);
+}
+
+struct pfnmap_huge_param {
+	enum pfnmap_cache cache;
+	/* vmf_insert_pfn_pmd()/pud() rather than the _prot variants */
+	bool plain;
+	const char *desc;
+};
+
+static const struct pfnmap_huge_param pfnmap_huge_params[] = {
+	{ PFNMAP_WC, false, "write-combined" },
+	{ PFNMAP_UC, false, "uncached" },
+	{ PFNMAP_WC, true, "write-combined range, vm_page_prot" },
+};
+
+static void pfnmap_huge_param_desc(const struct pfnmap_huge_param *p,
+				   char *desc)
+{
+	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pfnmap_huge, pfnmap_huge_params, pfnmap_huge_param_desc);
+
+/*
+ * One entry maps the whole aligned range with the caller's memory type: a
+ * write fault leaves it young, dirty and writable; a read fault leaves it
+ * clean, and a store makes it dirty without another ->huge_fault() call.
+ */
+static void pfnmap_huge_caching(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	const struct pfnmap_huge_param *p = test->param_value;
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order, last = nr - 1;
+	unsigned int level = order == PUD_ORDER;
+
+	pfnmap_require(test, order);
+	if (p->plain) {
+		/* Only PAT makes vm_page_prot take the range's memory type. */
+#ifdef CONFIG_X86_PAT
+		if (!pat_enabled())
+#endif
+			kunit_skip(test,
+				   "no PAT: vmf_insert_pfn_pmd()/pud() map with vm_page_prot, whatever the range");
+		t->huge_plain = true;
+	}
+	pfnmap_test_set_cache(t, p->cache);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 1, 0xfeed), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[level], 1);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[level] == VM_FAULT_NOPAGE);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_expect_huge(t, order, 1, true, true);
+	/* The last page is mapped by the same entry. */
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, last), 0);
+	pfnmap_test_unmap(t);
+
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, last), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[level], 2);
+	pfnmap_expect_huge(t, order, 0, false, true);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 0, 0xbeef),
+			t->clean_write_faults ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[level], 2);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_expect_huge(t, order, 0, true, true);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * A pfn that is not aligned to the entry size: the insert function falls
+ * back and the next level maps the same data.
+ */
+static void pfnmap_huge_misaligned_pfn(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	unsigned int level = order == PUD_ORDER;
+	pte_t pte;
+
+	pfnmap_require(test, order);
+	t->insert = PFNMAP_INSERT_MKWRITE_ON_WRITE;
+	t->pfn_offset = 1;
+	if (order == PUD_ORDER) {
+		/*
+		 * Misaligned for a PUD, aligned for a PMD. Let the handler
+		 * pass the pfn on, but only touch pages inside the range.
+		 */
+		t->pfn_offset = 1UL << PMD_ORDER;
+		t->backed += t->pfn_offset;
+	}
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 2), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[level], 1);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[level] == VM_FAULT_FALLBACK);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 2));
+	if (order == PUD_ORDER) {
+		/* The PMD-aligned pfn is mapped by a PMD. */
+		KUNIT_EXPECT_TRUE(test, t->huge_ret[0] == VM_FAULT_NOPAGE);
+		pfnmap_expect_pmd(t, 2, false, true);
+		KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+		pfnmap_expect_mapped(t, 2, false, true);
+		KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, nr - 1, 0x99), 1);
+		KUNIT_EXPECT_TRUE(test, pfnmap_read_pte(current->mm,
+							t->uaddr + (nr - 1) *
+							PAGE_SIZE, &pte));
+		KUNIT_EXPECT_EQ(test, pte_pfn(pte), pfnmap_test_pfn(t, nr - 1));
+	}
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * A mapping that ends inside an aligned range: that range falls back, the
+ * ranges before it still get a leaf.
+ */
+static void pfnmap_huge_past_vma(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order, half = nr / 2;
+	unsigned int level = order == PUD_ORDER;
+
+	pfnmap_require(test, order);
+	pfnmap_test_set_cache(t, PFNMAP_UC);
+	/* Half a range past the first one; the PMD backing has two ranges. */
+	if (order == PUD_ORDER) {
+		/* Only one 1 GiB range: map half of it, at a PUD boundary. */
+		pfnmap_test_map(t, PROT_READ | PROT_WRITE, half);
+		KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, half - 1), 1);
+		KUNIT_EXPECT_TRUE(test,
+				  t->huge_ret[level] == VM_FAULT_FALLBACK);
+		KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, half - 1));
+		pfnmap_expect_pmd(t, half - 1, false, true);
+		pfnmap_test_unmap(t);
+		return;
+	}
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr + half);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[level] == VM_FAULT_NOPAGE);
+	pfnmap_expect_pmd(t, 0, false, true);
+
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, nr + half - 1), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[level], 2);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[level] == VM_FAULT_FALLBACK);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, nr + half - 1));
+	pfnmap_expect_mapped(t, nr + half - 1, false, true);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * Neither fast GUP nor GUP may take a reference through a huge pfn entry:
+ * the pfns are the driver's, with or without a struct page.
+ */
+static void pfnmap_huge_gup_fails(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	struct page *page = NULL, *backing = NULL;
+	unsigned long addr;
+	int refs = 0, ret;
+
+	pfnmap_require(test, order);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
+	pfnmap_expect_huge(t, order, 0, false, true);
+
+	addr = t->uaddr + (nr / 2) * PAGE_SIZE;
+	if (pfn_valid(pfnmap_test_pfn(t, nr / 2))) {
+		backing = pfn_to_page(pfnmap_test_pfn(t, nr / 2));
+		refs = page_ref_count(backing);
+	}
+
+	ret = get_user_pages_fast_only(addr, 1, 0, &page);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret > 0)
+		put_page(page);
+	ret = get_user_pages_fast(addr, 1, 0, &page);
+	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+	if (ret > 0)
+		put_page(page);
+	ret = pin_user_pages_fast(addr, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
+	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+	if (ret > 0)
+		unpin_user_page(page);
+	if (backing)
+		KUNIT_EXPECT_EQ(test, page_ref_count(backing), refs);
+
+	/* Nothing changed: the entry is still there. */
+	pfnmap_expect_huge(t, order, 0, false, true);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * Unmapping part of a huge entry zaps all of it, and the next faults map
+ * what is left with smaller entries of the same memory type.
+ */
+static void pfnmap_huge_partial_munmap(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	unsigned long hole = order == PUD_ORDER ? 1UL << PMD_ORDER : 1;
+	u32 val = 0;
+
+	pfnmap_require(test, order);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 0, 0x2222), 1);
+	pfnmap_expect_huge(t, order, 0, true, true);
+
+	/* Punch a hole of one page, or of one PMD in a PUD. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->uaddr + hole * PAGE_SIZE,
+					hole * PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 2 * hole));
+
+	/* Nothing stale: the data written before reads back after refault. */
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 0), 1);
+	KUNIT_EXPECT_EQ(test, get_user(val, pfnmap_test_user(t, 0) + 1), 0);
+	KUNIT_EXPECT_EQ(test, val, 0x2222);
+	if (order == PUD_ORDER) {
+		pfnmap_expect_pmd(t, 0, false, true);
+	} else {
+		pfnmap_expect_mapped(t, 0, false, true);
+		KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	}
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, nr - 1), 1);
+	if (order == PUD_ORDER)
+		pfnmap_expect_pmd(t, nr - 1, false, true);
+	else
+		pfnmap_expect_mapped(t, nr - 1, false, true);
+	pfnmap_test_unmap(t);
+}
+
+struct pfnmap_fork {
+	struct pfnmap_test *t;
+	unsigned int order;
+	/* what the child saw */
+	bool huge;
+	unsigned long pfn;
+	unsigned long cache_bits;
+	int ret;
+	u32 val;
+	unsigned long faults;
+	bool old_faults;
+};
+
+/* The child: look at the copied page table, read and write through it. */
+static int pfnmap_fork_child(void *data)
+{
+	struct pfnmap_fork *f = data;
+	struct pfnmap_test *t = f->t;
+	u32 __user *p = pfnmap_test_user(t, 2);
+	pmd_t __maybe_unused pmd;
+	pud_t __maybe_unused pud;
+
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	if (f->order == PUD_ORDER) {
+		f->huge = pfnmap_read_pud(current->mm, t->uaddr, &pud);
+		f->pfn = pud_pfn(pud);
+		f->cache_bits = pfnmap_huge_cache_bits(pud_pgprot(pud));
+	}
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (f->order == PMD_ORDER) {
+		f->huge = pfnmap_read_pmd(current->mm, t->uaddr, &pmd);
+		f->pfn = pmd_pfn(pmd);
+		f->cache_bits = pfnmap_huge_cache_bits(pmd_pgprot(pmd));
+	}
+#endif
+	migrate_disable();
+	f->old_faults = pfnmap_old_faults();
+	f->ret = get_user(f->val, p + 1);
+	if (!f->ret)
+		f->ret = put_user(0x6666, p + 2);
+	migrate_enable();
+	f->faults = pfnmap_fault_count();
+	do_exit(0);
+}
+
+/*
+ * fork() copies the huge entries of a shared pfn mapping as they are, but
+ * old: the child uses them without a fault (but for the access flag where
+ * hardware does not set it), and its stores reach the same memory.
+ */
+static void pfnmap_huge_fork(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	struct pfnmap_fork f = { .t = t, .order = order, .ret = -EINVAL };
+	struct kernel_clone_args args = {
+		/* return once the child is gone */
+		.flags = CLONE_VFORK | CLONE_UNTRACED,
+		.exit_signal = SIGCHLD,
+		.fn = pfnmap_fork_child,
+		.fn_arg = &f,
+	};
+	pid_t pid;
+
+	pfnmap_require(test, order);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x5555), 1);
+	pfnmap_expect_huge(t, order, 0, true, true);
+
+	pid = kernel_clone(&args);
+	KUNIT_ASSERT_GT(test, pid, 0);
+
+	KUNIT_EXPECT_TRUE(test, f.huge);
+	KUNIT_EXPECT_EQ(test, f.pfn, pfnmap_test_pfn(t, 0));
+	KUNIT_EXPECT_EQ(test, f.cache_bits, pfnmap_expected_cache_bits(t));
+	KUNIT_EXPECT_EQ(test, f.ret, 0);
+	KUNIT_EXPECT_EQ(test, f.val, 0x5555);
+	KUNIT_EXPECT_EQ(test, f.faults, f.old_faults ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, pfnmap_kread(t, t->pfn_offset + 2, 2), 0x6666);
+	/* The parent's entry is untouched. */
+	pfnmap_expect_huge(t, order, 0, true, true);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[order == PUD_ORDER], 1);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * Bad input gets an error code, never a crash and never an entry: a vma
+ * without VM_PFNMAP, a private (COW) mapping, an address outside the vma.
+ */
+static void pfnmap_huge_bad_input(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	vm_fault_t anon_ret = 0, outside_ret = 0;
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long anon;
+	unsigned long pfn;
+	u32 val;
+
+	pfnmap_require(test, order);
+	pfn = pfnmap_test_pfn(t, 0);
+
+	/* An anonymous vma: huge enough, but no VM_PFNMAP. */
+	anon = kunit_vm_mmap(test, NULL, 0, 2 * (nr << PAGE_SHIFT),
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, !anon || IS_ERR_VALUE(anon));
+	anon = ALIGN(anon, nr << PAGE_SHIFT);
+
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	/* kunit_vm_mmap() gave the test thread an mm. */
+	mm = current->mm;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, anon);
+	if (vma) {
+		struct vm_fault vmf = {
+			.vma = vma,
+			.address = anon,
+			.flags = FAULT_FLAG_WRITE,
+		};
+
+		anon_ret = pfnmap_insert_huge(&vmf, order, pfn,
+					      vma->vm_page_prot, true, false);
+	}
+	vma = vma_lookup(mm, t->uaddr);
+	if (vma) {
+		struct vm_fault vmf = {
+			.vma = vma,
+			.address = vma->vm_end,
+		};
+
+		outside_ret = pfnmap_insert_huge(&vmf, order, pfn,
+						 vma->vm_page_prot, false,
+						 false);
+	}
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_TRUE(test, anon_ret == VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order,
+					       (anon - t->uaddr) >> PAGE_SHIFT));
+	KUNIT_EXPECT_TRUE(test, outside_ret == VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, nr));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	pfnmap_test_unmap(t);
+
+	/* A private mapping of a pfnmap: the fault fails with SIGBUS. */
+	t->allow_cow = true;
+	pfnmap_test_map_flags(t, PROT_READ | PROT_WRITE, nr, MAP_PRIVATE);
+	KUNIT_EXPECT_EQ(test, get_user(val, pfnmap_test_user(t, 0)), -EFAULT);
+	KUNIT_EXPECT_EQ(test, val, 0);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[order == PUD_ORDER] ==
+				VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_test_unmap(t);
+}
+
+struct pfnmap_pat_param {
+	enum pfnmap_cache cache;
+	const char *desc;
+};
+
+static const struct pfnmap_pat_param pfnmap_pat_params[] = {
+	{ PFNMAP_WT, "write-through" },
+	{ PFNMAP_WP, "write-protect" },
+};
+
+static void pfnmap_pat_param_desc(const struct pfnmap_pat_param *p,
+				  char *desc)
+{
+	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pfnmap_pat, pfnmap_pat_params, pfnmap_pat_param_desc);
+
+/*
+ * The memory types whose PAT index has the PAT bit set (write-through and
+ * write-protect in Linux's PAT layout): in a PMD or PUD leaf that bit is
+ * bit 12, while bit 7, where PTEs have it, is PSE.  The leaf must carry the
+ * type the range has, not the type the other two bits alone select
+ * (write-through became uncached, write-protect became write-combined).
+ * The range must be outside RAM (RAM pages cannot be write-protect), so
+ * both levels use the range at pud_base.
+ */
+static void pfnmap_huge_pat_types(struct kunit *test)
+{
+#ifdef CONFIG_X86
+	const struct pfnmap_pat_param *p = test->param_value;
+	unsigned int order = pfnmap_level_order(test);
+	enum page_cache_mode want, got;
+	unsigned long nr = 1UL << order;
+	struct pfnmap_test *t;
+
+	want = p->cache == PFNMAP_WT ? _PAGE_CACHE_MODE_WT :
+				       _PAGE_CACHE_MODE_WP;
+	if (!pat_enabled())
+		kunit_skip(test, "PAT is off: no write-through or write-protect memory type");
+	if (!pud_base)
+		kunit_skip(test,
+			   "no range outside RAM: boot with memmap=1G$<base> pfnmap_kunit.pud_base=<base>");
+	if (order == PMD_ORDER) {
+		/* A test of its own on the range, instead of pages. */
+		KUNIT_ASSERT_EQ(test, pfnmap_test_setup(test, PUD_ORDER), 0);
+		pfnmap_require(test, PUD_ORDER);
+		t = test->priv;
+		t->huge_orders = BIT(PMD_ORDER);
+		t->map_align = PMD_SIZE;
+	} else {
+		pfnmap_require(test, order);
+		t = test->priv;
+	}
+	KUNIT_ASSERT_EQ(test, memtype_reserve(PFN_PHYS(t->base_pfn),
+					      PFN_PHYS(t->base_pfn + t->nr_pages),
+					      want, &got), 0);
+	t->memtype_reserved = true;
+	KUNIT_ASSERT_EQ(test, got, want);
+	t->cache = p->cache;
+	t->check_data = false;
+
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_TRUE(test, pfnmap_test_inject(t, 1, FAULT_FLAG_WRITE) ==
+				VM_FAULT_NOPAGE);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[order == PUD_ORDER] ==
+				VM_FAULT_NOPAGE);
+	pfnmap_expect_huge(t, order, 1, true, true);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_test_unmap(t);
+#else
+	kunit_skip(test, "write-through and write-protect are x86 PAT memory types");
+#endif
+}
+
+/*
+ * A huge PFN entry in a VM_MIXEDMAP vma: GUP must refuse it as it refuses
+ * a PFN PTE there (a special PTE has no page for vm_normal_page()), and
+ * take no reference on what the pfn points at.  Fast GUP refuses special
+ * leaves; slow GUP used to take the page of any leaf.
+ */
+static void pfnmap_huge_gup_mixedmap(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	struct page *page = NULL, *backing = NULL;
+	unsigned long addr;
+	int refs = 0, ret;
+	vm_fault_t fret;
+
+	pfnmap_require(test, order);
+	t->mixedmap = true;
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	/* Through ->huge_fault() only: ->fault() fails for VM_MIXEDMAP. */
+	fret = pfnmap_test_inject(t, 0, FAULT_FLAG_WRITE);
+	if (!t->huge_calls[order == PUD_ORDER])
+		kunit_skip(test,
+			   "no huge faults in a VM_MIXEDMAP vma: THP is disabled (transparent_hugepage=never)");
+	KUNIT_ASSERT_TRUE(test, fret == VM_FAULT_NOPAGE);
+	pfnmap_expect_huge(t, order, 0, true, true);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+
+	/*
+	 * The first page: where the backing has struct pages, it is the one
+	 * with a reference count of its own, so that GUP without the fix
+	 * succeeds here instead of warning about a tail page.
+	 */
+	addr = t->uaddr;
+	if (pfn_valid(pfnmap_test_pfn(t, 0))) {
+		backing = pfn_to_page(pfnmap_test_pfn(t, 0));
+		refs = page_ref_count(backing);
+	}
+	/* -EEXIST, as for a PFN PTE: the walk found the leaf, and refused. */
+	ret = get_user_pages_fast(addr, 1, 0, &page);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EEXIST, "GUP took a page of a PFN leaf");
+	if (ret > 0)
+		put_page(page);
+	ret = pin_user_pages_fast(addr, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EEXIST, "GUP pinned a page of a PFN leaf");
+	if (ret > 0)
+		unpin_user_page(page);
+	if (backing)
+		KUNIT_EXPECT_EQ(test, page_ref_count(backing), refs);
+	pfnmap_expect_huge(t, order, 0, true, true);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * Both suites run the same cases, from arrays of their own: KUnit keeps a
+ * case's result in its struct kunit_case.
+ */
+static struct kunit_case pfnmap_pmd_cases[] = {
+	KUNIT_CASE_PARAM(pfnmap_huge_caching, pfnmap_huge_gen_params),
+	KUNIT_CASE(pfnmap_huge_misaligned_pfn),
+	KUNIT_CASE(pfnmap_huge_past_vma),
+	KUNIT_CASE(pfnmap_huge_gup_fails),
+	KUNIT_CASE(pfnmap_huge_gup_mixedmap),
+	KUNIT_CASE_PARAM(pfnmap_huge_pat_types, pfnmap_pat_gen_params),
+	KUNIT_CASE(pfnmap_huge_partial_munmap),
+	KUNIT_CASE(pfnmap_huge_fork),
+	KUNIT_CASE(pfnmap_huge_bad_input),
+	{}
+};
+
+static struct kunit_case pfnmap_pud_cases[] = {
+	KUNIT_CASE_PARAM(pfnmap_huge_caching, pfnmap_huge_gen_params),
+	KUNIT_CASE(pfnmap_huge_misaligned_pfn),
+	KUNIT_CASE(pfnmap_huge_past_vma),
+	KUNIT_CASE(pfnmap_huge_gup_fails),
+	KUNIT_CASE(pfnmap_huge_gup_mixedmap),
+	KUNIT_CASE_PARAM(pfnmap_huge_pat_types, pfnmap_pat_gen_params),
+	KUNIT_CASE(pfnmap_huge_fork),
+	KUNIT_CASE(pfnmap_huge_bad_input),
+	{}
+};
+
+static int pfnmap_pmd_init(struct kunit *test)
+{
+	int ret = pfnmap_test_setup(test, PFNMAP_PMD_BACKING <= MAX_PAGE_ORDER ?
+					  PFNMAP_PMD_BACKING : 0);
+
+	if (!ret)
+		((struct pfnmap_test *)test->priv)->level_order = PMD_ORDER;
+	return ret;
+}
+
+static int pfnmap_pud_init(struct kunit *test)
+{
+	int ret = pfnmap_test_setup(test, PUD_ORDER);
+
+	if (!ret)
+		((struct pfnmap_test *)test->priv)->level_order = PUD_ORDER;
+	return ret;
+}
+
+static struct kunit_suite pfnmap_pmd_suite = {
+	.name = "pfnmap_pmd",
+	.init = pfnmap_pmd_init,
+	.test_cases = pfnmap_pmd_cases,
+};
+
+static struct kunit_suite pfnmap_pud_suite = {
+	.name = "pfnmap_pud",
+	.init = pfnmap_pud_init,
+	.test_cases = pfnmap_pud_cases,
+};
+
+kunit_test_suites(&pfnmap_pte_suite, &pfnmap_pmd_suite, &pfnmap_pud_suite);
 
 MODULE_DESCRIPTION("KUnit tests for PFN insertion into user mappings");
 MODULE_LICENSE("GPL");
