@@ -133,8 +133,10 @@ warnings() {
 # kernel-doc warnings of a file, without line numbers: kdoc SRCTREE FILE
 kdoc() {
 	[ -f "$1/$2" ] || return 0
+	# both forms: "FILE:LINE: warning: ..." and "Warning: FILE:LINE ..."
 	(cd "$1" && ./scripts/kernel-doc -none -Wall "$2" 2>&1) |
-		sed -E 's/^([^:]+):[0-9]+:/\1:/' | sort
+		sed -E -e 's/^(Warning: [^ :]+):[0-9]+ /\1 /' \
+		       -e 's/^([^: ]+):[0-9]+:/\1:/' | sort -u
 }
 
 commits=$(g rev-list --reverse base..HEAD)
