@@ -11,7 +11,9 @@ the log holds a warning, a lockdep, KASAN or UBSAN report, an oops or a
 skipped, each with a reason (the matrix says where that is expected).
 NAME:noskip must run with no case skipped; NAME:skips=CASE/CASE may skip
 only the cases listed (by case name; a parameterized case by its name or
-the name of one parameter). A plain NAME may skip cases that give a reason.
+the name of one parameter); NAME:runs=CASE/CASE must run the cases listed
+(not skipped) and may skip the others, each with a reason. A plain NAME may
+skip cases that give a reason.
 Prints one line per suite with its counts; the last line is
 "VARIANT: N passed, N failed, N skipped".
 """
@@ -90,12 +92,16 @@ def main():
         if expect_skip:
             name = name[:-len(':skip')]
         may_skip = None  # None: any case may skip with a reason
+        must_run = set()
         if name.endswith(':noskip'):
             name = name[:-len(':noskip')]
             may_skip = set()
         elif ':skips=' in name:
             name, lst = name.split(':skips=', 1)
             may_skip = {c for c in lst.split('/') if c}
+        elif ':runs=' in name:
+            name, lst = name.split(':runs=', 1)
+            must_run = {c for c in lst.split('/') if c}
         s = suites.get(name)
         if s is None:
             bad.append(f'suite {name} did not run')
@@ -136,13 +142,19 @@ def main():
         elif not ls:
             state = 'NO TEST CASES'
             bad.append(f'suite {name} ran no test case')
+        # leaf -> the case it belongs to (itself, or its parameterized
+        # parent)
+        owner = {}
+        for c in s.children:
+            for x in leaves(c):
+                owner[id(x)] = c.name
+        for c in sorted(must_run):
+            ran = [x for x in ls if (x.name == c or owner.get(id(x)) == c)
+                   and not x.skip]
+            if not ran:
+                state = 'A CASE THAT MUST RUN DID NOT'
+                bad.append(f'{name}: {c} must run on {variant}, but did not')
         if may_skip is not None:
-            # leaf -> the case it belongs to (itself, or its parameterized
-            # parent)
-            owner = {}
-            for c in s.children:
-                for x in leaves(c):
-                    owner[id(x)] = c.name
             for x in sk:
                 if x.name not in may_skip and owner.get(id(x)) not in may_skip:
                     state = 'A CASE THAT MUST RUN WAS SKIPPED'

@@ -32,6 +32,10 @@
 #ifdef CONFIG_X86
 #include <asm/memtype.h>
 #endif
+#include <asm/tlb.h>
+
+/* move_page_tables(), as mremap() and exec's relocate_vma_down() use it */
+#include "../internal.h"
 
 #define PFNMAP_TEST_ORDER	4
 #define PFNMAP_TEST_PAGES	BIT(PFNMAP_TEST_ORDER)
@@ -1073,6 +1077,72 @@ static void pfnmap_caching_kept(struct kunit *test)
 	pfnmap_test_unmap(t);
 }
 
+/*
+ * mprotect() of the test's vma to @prot, through mprotect_fixup() as exec's
+ * setup_arg_pages() calls it.
+ */
+static int pfnmap_mprotect(struct pfnmap_test *t, unsigned long prot)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma, *prev = NULL;
+	struct mmu_gather tlb;
+	int ret = -ENOENT;
+
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, t->uaddr);
+	if (vma) {
+		VMA_ITERATOR(vmi, mm, vma->vm_start);
+		vm_flags_t flags = vma->vm_flags & ~(VM_READ | VM_WRITE |
+						     VM_EXEC);
+
+		flags |= calc_vm_prot_bits(prot, 0);
+		tlb_gather_mmu(&tlb, mm);
+		ret = mprotect_fixup(&vmi, &tlb, vma, &prev, vma->vm_start,
+				     vma->vm_end, flags);
+		tlb_finish_mmu(&tlb);
+	}
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+/*
+ * mprotect() changes access permissions, not the memory type a driver
+ * chose for an entry: read-only, read-write, read-exec, present entries
+ * keep it.
+ */
+static void pfnmap_mprotect_keeps_type(struct kunit *test)
+{
+	const struct pfnmap_cache_param *p = test->param_value;
+	struct pfnmap_test *t = test->priv;
+	pgprot_t shared = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
+	pte_t pte;
+
+	if (pfnmap_cache_bits(pfnmap_test_prot(p->cache, shared)) ==
+	    pfnmap_cache_bits(shared))
+		kunit_skip(test,
+			   "no memory type in this architecture's PTEs: pgprot_writecombine() and pgprot_noncached() change nothing");
+
+	pfnmap_test_set_cache(t, p->cache);
+	t->insert = p->insert;
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, t->nr_pages);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 1, 0x99), 1 +
+			(p->insert == PFNMAP_INSERT_PLAIN &&
+			 t->clean_write_faults));
+
+	KUNIT_ASSERT_EQ(test, pfnmap_mprotect(t, PROT_READ), 0);
+	pte = pfnmap_expect_pte(t, 1);
+	KUNIT_EXPECT_FALSE(test, pte_write(pte));
+
+	KUNIT_ASSERT_EQ(test, pfnmap_mprotect(t, PROT_READ | PROT_WRITE), 0);
+	pte = pfnmap_expect_pte(t, 1);
+	KUNIT_EXPECT_TRUE(test, pte_write(pte));
+
+	KUNIT_ASSERT_EQ(test, pfnmap_mprotect(t, PROT_READ | PROT_EXEC), 0);
+	pfnmap_expect_pte(t, 1);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 1), 0);
+	pfnmap_test_unmap(t);
+}
+
 static struct kunit_case pfnmap_pte_cases[] = {
 	KUNIT_CASE(pfnmap_read_fault_is_clean),
 	KUNIT_CASE(pfnmap_write_fault_mkwrite),
@@ -1086,6 +1156,7 @@ static struct kunit_case pfnmap_pte_cases[] = {
 	KUNIT_CASE(pfnmap_mkwrite_pfn_mkwrite_vma),
 	KUNIT_CASE(pfnmap_mkwrite_readonly_pgprot),
 	KUNIT_CASE_PARAM(pfnmap_caching_kept, pfnmap_cache_gen_params),
+	KUNIT_CASE_PARAM(pfnmap_mprotect_keeps_type, pfnmap_cache_gen_params),
 	{}
 };
 
@@ -1634,6 +1705,249 @@ static void pfnmap_huge_fork(struct kunit *test)
 	pfnmap_test_unmap(t);
 }
 
+/* Move page tables within the test's vma, as relocate_vma_down() does. */
+static unsigned long pfnmap_move_tables(struct pfnmap_test *t,
+					unsigned long from, unsigned long to,
+					unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long moved = 0;
+
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, from);
+	if (vma) {
+		PAGETABLE_MOVE(pmc, vma, vma, from, to, len);
+
+		vma_start_write(vma);
+		moved = move_page_tables(&pmc);
+	}
+	mmap_write_unlock(mm);
+	return moved;
+}
+
+/* The pfn and memory type of the leaf of @order at @addr, if there is one. */
+static bool pfnmap_read_huge(struct pfnmap_test *t, unsigned int order,
+			     unsigned long addr, unsigned long *pfn,
+			     unsigned long *cache_bits)
+{
+	bool found = false;
+	pmd_t __maybe_unused pmd;
+	pud_t __maybe_unused pud;
+
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	if (order == PUD_ORDER && pfnmap_read_pud(current->mm, addr, &pud)) {
+		*pfn = pud_pfn(pud);
+		*cache_bits = pfnmap_huge_cache_bits(pud_pgprot(pud));
+		found = true;
+	}
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (order == PMD_ORDER && pfnmap_read_pmd(current->mm, addr, &pmd)) {
+		*pfn = pmd_pfn(pmd);
+		*cache_bits = pfnmap_huge_cache_bits(pmd_pgprot(pmd));
+		found = true;
+	}
+#endif
+	return found;
+}
+
+/*
+ * Page tables moved as mremap() moves them (move_page_tables()): a leaf
+ * whose old and new place are aligned moves whole, with its pfn and memory
+ * type, and is used there without a fault; a leaf that cannot move whole
+ * is split (zapped), never cleared as a bad entry or read as a table.
+ */
+static void pfnmap_huge_move(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	unsigned long size = nr << PAGE_SHIFT;
+	/* a misalignment at this level: a PMD in a PUD, a page in a PMD */
+	unsigned long skew = order == PUD_ORDER ? 1UL << PMD_ORDER : 1;
+	/* the range, moved by its size, then by its size and the skew */
+	unsigned long total = 3 * nr + skew;
+	unsigned long pfn = 0, cache_bits = 0;
+	unsigned int huge_calls;
+	u32 val = 0;
+
+	pfnmap_require(test, order);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, total);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x7777), 1);
+	pfnmap_expect_huge(t, order, 0, true, true);
+	huge_calls = t->huge_calls[order == PUD_ORDER];
+
+	KUNIT_EXPECT_EQ(test, pfnmap_move_tables(t, t->uaddr, t->uaddr + size,
+						 size), size);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	KUNIT_EXPECT_TRUE_MSG(test, pfnmap_read_huge(t, order, t->uaddr + size,
+						     &pfn, &cache_bits),
+			      "the leaf did not move");
+	KUNIT_EXPECT_EQ(test, pfn, pfnmap_test_pfn(t, 0));
+	KUNIT_EXPECT_EQ(test, cache_bits, pfnmap_expected_cache_bits(t));
+	KUNIT_EXPECT_EQ(test, get_user(val, pfnmap_test_user(t, nr + 2) + 1), 0);
+	KUNIT_EXPECT_EQ(test, val, 0x7777);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[order == PUD_ORDER], huge_calls);
+
+	/* Misaligned: split, nothing left at either place. */
+	KUNIT_EXPECT_EQ(test, pfnmap_move_tables(t, t->uaddr + size,
+						 t->uaddr + 2 * size +
+						 skew * PAGE_SIZE, size),
+			size);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, nr));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 2 * nr + skew));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 3 * nr));
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * madvise() of part of a huge entry splits the vma, and the entry with it
+ * (zapped, as a split of a PFN leaf is): fork() finds nothing larger than
+ * the vma to copy, and the child maps what it touches by itself, inside
+ * its vma. Without the PUD split, fork() copies the whole leaf into the
+ * smaller vma.
+ */
+static void pfnmap_huge_dontfork(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	/* one page of a PMD; one PMD of a PUD: page 2 stays outside it */
+	unsigned long hole = order == PUD_ORDER ? 1UL << PMD_ORDER : 1;
+	unsigned long start = order == PUD_ORDER ? hole : 3;
+	struct pfnmap_fork f = { .t = t, .order = order, .ret = -EINVAL };
+	struct kernel_clone_args args = {
+		.flags = CLONE_VFORK | CLONE_UNTRACED,
+		.exit_signal = SIGCHLD,
+		.fn = pfnmap_fork_child,
+		.fn_arg = &f,
+	};
+	pid_t pid;
+
+	pfnmap_require(test, order);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x5555), 1);
+	pfnmap_expect_huge(t, order, 0, true, true);
+
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm,
+					 t->uaddr + start * PAGE_SIZE,
+					 hole * PAGE_SIZE, MADV_DONTFORK), 0);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, nr - 1));
+
+	pid = kernel_clone(&args);
+	KUNIT_ASSERT_GT(test, pid, 0);
+
+	/* Nothing was copied; the child faulted page 2 in, with its data. */
+	KUNIT_EXPECT_FALSE_MSG(test, f.huge,
+			       "fork() copied a leaf larger than the vma");
+	KUNIT_EXPECT_EQ(test, f.ret, 0);
+	KUNIT_EXPECT_EQ(test, f.val, 0x5555);
+	KUNIT_EXPECT_GE(test, f.faults, 1);
+	KUNIT_EXPECT_EQ(test, pfnmap_kread(t, t->pfn_offset + 2, 2), 0x6666);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * A huge insert for a write fault finds a page table where the fault found
+ * the entry empty: a fault in the same range fell back to smaller entries
+ * in between. The table stays, with its PTEs, the insert returns
+ * VM_FAULT_NOPAGE for the access to be retried, and nothing warns.
+ */
+static void pfnmap_huge_insert_over_table(struct kunit *test)
+{
+	unsigned int order = pfnmap_level_order(test);
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << order;
+	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	vm_fault_t ret = 0;
+	pte_t pte;
+
+	pfnmap_require(test, order);
+	/* The range is mapped by PTEs first. */
+	t->huge_orders = 0;
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, 2), 1);
+	mm = current->mm;
+	KUNIT_ASSERT_TRUE(test, pfnmap_read_pte(mm, t->uaddr + 2 * PAGE_SIZE,
+						&pte));
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, t->uaddr);
+	kunit_warning_suppress(test) {
+		struct vm_fault vmf = {
+			.vma = vma,
+			.address = t->uaddr,
+			.flags = FAULT_FLAG_WRITE,
+		};
+		pgd_t *pgd = pgd_offset(mm, t->uaddr);
+		p4d_t *p4d = p4d_offset(pgd, t->uaddr);
+
+		vmf.pud = pud_offset(p4d, t->uaddr);
+		vmf.pmd = pmd_offset(vmf.pud, t->uaddr);
+		if (vma)
+			ret = pfnmap_insert_huge(&vmf, order,
+						 pfnmap_test_pfn(t, 0),
+						 vma->vm_page_prot, true,
+						 false);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 0);
+	}
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
+	KUNIT_EXPECT_TRUE(test, pfnmap_read_pte(mm, t->uaddr + 2 * PAGE_SIZE,
+						&pte));
+	KUNIT_EXPECT_EQ(test, pte_pfn(pte), pfnmap_test_pfn(t, 2));
+	pfnmap_test_unmap(t);
+}
+
+#ifdef CONFIG_X86
+/*
+ * x86 without 1 GiB pages: a PUD leaf would be a reserved-bit fault for
+ * the CPU, so vmf_insert_pfn_pud_prot() falls back, and the range is
+ * mapped by PMD leaves.
+ */
+static void pfnmap_huge_no_gbpages(struct kunit *test)
+{
+	struct pfnmap_test *t = test->priv;
+	unsigned long nr = 1UL << PUD_ORDER;
+
+	if (!IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+		kunit_skip(test,
+			   "no PUD-sized PFN mappings here: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP is off");
+	if (boot_cpu_has(X86_FEATURE_GBPAGES))
+		kunit_skip(test,
+			   "the CPU has 1 GiB pages: the matrix runs this case on a qemu64 CPU (variant x86_64-nogb)");
+	if (!t->nr_pages)
+		kunit_skip(test,
+			   "no 1 GiB range to map: boot with memmap=1G$<base> pfnmap_kunit.pud_base=<base>");
+
+	/* What pfnmap_require() sets up; it skips on such a CPU. */
+	t->huge_orders = BIT(PUD_ORDER) | BIT(PMD_ORDER);
+	t->map_align = PUD_SIZE;
+	pfnmap_test_set_cache(t, PFNMAP_UC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, nr - 5), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[1], 1);
+	KUNIT_EXPECT_TRUE(test, t->huge_ret[1] == VM_FAULT_FALLBACK);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PUD_ORDER, nr - 5));
+	pfnmap_expect_pmd(t, nr - 5, false, true);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	pfnmap_test_unmap(t);
+}
+#else
+static void pfnmap_huge_no_gbpages(struct kunit *test)
+{
+	kunit_skip(test,
+		   "x86 only: elsewhere a CPU with PUD-sized PFN mappings can walk PUD leaves");
+}
+#endif
+
 /*
  * Bad input gets an error code, never a crash and never an entry: a vma
  * without VM_PFNMAP, a private (COW) mapping, an address outside the vma.
@@ -1848,6 +2162,9 @@ static struct kunit_case pfnmap_pmd_cases[] = {
 	KUNIT_CASE_PARAM(pfnmap_huge_pat_types, pfnmap_pat_gen_params),
 	KUNIT_CASE(pfnmap_huge_partial_munmap),
 	KUNIT_CASE(pfnmap_huge_fork),
+	KUNIT_CASE(pfnmap_huge_move),
+	KUNIT_CASE(pfnmap_huge_dontfork),
+	KUNIT_CASE(pfnmap_huge_insert_over_table),
 	KUNIT_CASE(pfnmap_huge_bad_input),
 	{}
 };
@@ -1859,8 +2176,13 @@ static struct kunit_case pfnmap_pud_cases[] = {
 	KUNIT_CASE(pfnmap_huge_gup_fails),
 	KUNIT_CASE(pfnmap_huge_gup_mixedmap),
 	KUNIT_CASE_PARAM(pfnmap_huge_pat_types, pfnmap_pat_gen_params),
+	KUNIT_CASE(pfnmap_huge_partial_munmap),
 	KUNIT_CASE(pfnmap_huge_fork),
+	KUNIT_CASE(pfnmap_huge_move),
+	KUNIT_CASE(pfnmap_huge_dontfork),
+	KUNIT_CASE(pfnmap_huge_insert_over_table),
 	KUNIT_CASE(pfnmap_huge_bad_input),
+	KUNIT_CASE(pfnmap_huge_no_gbpages),
 	{}
 };
 
