@@ -31,8 +31,8 @@ trap 'rm -rf "$tmp"' EXIT
 # Fixed dates and zero commit ids keep the output stable from one export to
 # the next; the patches' own Date: headers are the author dates.
 # The cover letter is from the series' author (the first commit's).
-an=$(g log --reverse --format=%an base..HEAD | head -n1)
-ae=$(g log --reverse --format=%ae base..HEAD | head -n1)
+an=$(g log --reverse --format=%an base..HEAD | sed -n 1p)
+ae=$(g log --reverse --format=%ae base..HEAD | sed -n 1p)
 GIT_COMMITTER_DATE="2026-01-01 00:00:00 +0000" \
 g -c user.name="$an" -c user.email="$ae" format-patch -q --zero-commit --no-signature --cover-letter \
 	--cover-from-description=subject --subject-prefix=PATCH \

@@ -8,12 +8,17 @@
  * reserved at boot. Faults are taken for real, through the architecture's
  * fault handler, by user-copy accesses from the test thread, or injected
  * with handle_mm_fault(). The test then reads the page table.
+ *
+ * The fault_split suite uses the same harness, and anonymous, tmpfs and
+ * hugetlb mappings, for faults with FAULT_FLAG_SPLIT_HUGE.
  */
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
 #include <linux/err.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/hugetlb.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -23,9 +28,11 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/set_memory.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/string_choices.h>
 #include <linux/uaccess.h>
+#include <linux/vmstat.h>
 #ifdef CONFIG_ARM64
 #include <asm/sysreg.h>
 #endif
@@ -698,20 +705,42 @@ static unsigned long pfnmap_test_write(struct pfnmap_test *t, unsigned long i,
 	return pfnmap_fault_count() - before;
 }
 
-/* Inject a fault with @flags at page @i without touching memory. */
-static vm_fault_t pfnmap_test_inject(struct pfnmap_test *t, unsigned long i,
-				     unsigned int flags)
+/*
+ * Inject a fault with @flags at user address @addr without touching memory,
+ * under the mmap_lock, or like an architecture's fault handler under the
+ * vma's own lock where the kernel has per-VMA locks (@vma_lock).
+ */
+static vm_fault_t pfnmap_inject_at(unsigned long addr, unsigned int flags,
+				   bool vma_lock)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long addr = t->uaddr + i * PAGE_SIZE;
 	struct vm_area_struct *vma;
 	vm_fault_t ret;
 
+#ifdef CONFIG_PER_VMA_LOCK
+	if (vma_lock) {
+		vma = lock_vma_under_rcu(mm, addr);
+		if (!vma)
+			return VM_FAULT_SIGSEGV;
+		ret = handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK,
+				      NULL);
+		if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
+			vma_end_read(vma);
+		return ret;
+	}
+#endif
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
 	ret = vma ? handle_mm_fault(vma, addr, flags, NULL) : VM_FAULT_SIGSEGV;
 	mmap_read_unlock(mm);
 	return ret;
+}
+
+/* Inject a fault with @flags at page @i without touching memory. */
+static vm_fault_t pfnmap_test_inject(struct pfnmap_test *t, unsigned long i,
+				     unsigned int flags)
+{
+	return pfnmap_inject_at(t->uaddr + i * PAGE_SIZE, flags, false);
 }
 
 static void pfnmap_read_fault_is_clean(struct kunit *test)
@@ -1576,6 +1605,20 @@ static void pfnmap_huge_gup_fails(struct kunit *test)
 }
 
 /*
+ * Map @nr pages write-combined, for entries of @order, and write @val to
+ * page @i: one fault, and a dirty writable leaf at page 0.
+ */
+static void pfnmap_huge_map_written(struct pfnmap_test *t, unsigned int order,
+				    unsigned long nr, unsigned long i, u32 val)
+{
+	pfnmap_require(t->test, order);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(t->test, pfnmap_test_write(t, i, val), 1);
+	pfnmap_expect_huge(t, order, 0, true, true);
+}
+
+/*
  * Unmapping part of a huge entry zaps all of it, and the next faults map
  * what is left with smaller entries of the same memory type.
  */
@@ -1587,11 +1630,7 @@ static void pfnmap_huge_partial_munmap(struct kunit *test)
 	unsigned long hole = order == PUD_ORDER ? 1UL << PMD_ORDER : 1;
 	u32 val = 0;
 
-	pfnmap_require(test, order);
-	pfnmap_test_set_cache(t, PFNMAP_WC);
-	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
-	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 0, 0x2222), 1);
-	pfnmap_expect_huge(t, order, 0, true, true);
+	pfnmap_huge_map_written(t, order, nr, 0, 0x2222);
 
 	/* Punch a hole of one page, or of one PMD in a PUD. */
 	KUNIT_ASSERT_EQ(test, vm_munmap(t->uaddr + hole * PAGE_SIZE,
@@ -1663,6 +1702,19 @@ static int pfnmap_fork_child(void *data)
 	do_exit(0);
 }
 
+/* fork() with pfnmap_fork_child() as the child; back once it is gone. */
+static void pfnmap_fork_run(struct kunit *test, struct pfnmap_fork *f)
+{
+	struct kernel_clone_args args = {
+		.flags = CLONE_VFORK | CLONE_UNTRACED,
+		.exit_signal = SIGCHLD,
+		.fn = pfnmap_fork_child,
+		.fn_arg = f,
+	};
+
+	KUNIT_ASSERT_GT(test, kernel_clone(&args), 0);
+}
+
 /*
  * fork() copies the huge entries of a shared pfn mapping as they are, but
  * old: the child uses them without a fault (but for the access flag where
@@ -1674,23 +1726,9 @@ static void pfnmap_huge_fork(struct kunit *test)
 	struct pfnmap_test *t = test->priv;
 	unsigned long nr = 1UL << order;
 	struct pfnmap_fork f = { .t = t, .order = order, .ret = -EINVAL };
-	struct kernel_clone_args args = {
-		/* return once the child is gone */
-		.flags = CLONE_VFORK | CLONE_UNTRACED,
-		.exit_signal = SIGCHLD,
-		.fn = pfnmap_fork_child,
-		.fn_arg = &f,
-	};
-	pid_t pid;
 
-	pfnmap_require(test, order);
-	pfnmap_test_set_cache(t, PFNMAP_WC);
-	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
-	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x5555), 1);
-	pfnmap_expect_huge(t, order, 0, true, true);
-
-	pid = kernel_clone(&args);
-	KUNIT_ASSERT_GT(test, pid, 0);
+	pfnmap_huge_map_written(t, order, nr, 2, 0x5555);
+	pfnmap_fork_run(test, &f);
 
 	KUNIT_EXPECT_TRUE(test, f.huge);
 	KUNIT_EXPECT_EQ(test, f.pfn, pfnmap_test_pfn(t, 0));
@@ -1772,11 +1810,7 @@ static void pfnmap_huge_move(struct kunit *test)
 	unsigned int huge_calls;
 	u32 val = 0;
 
-	pfnmap_require(test, order);
-	pfnmap_test_set_cache(t, PFNMAP_WC);
-	pfnmap_test_map(t, PROT_READ | PROT_WRITE, total);
-	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x7777), 1);
-	pfnmap_expect_huge(t, order, 0, true, true);
+	pfnmap_huge_map_written(t, order, total, 2, 0x7777);
 	huge_calls = t->huge_calls[order == PUD_ORDER];
 
 	KUNIT_EXPECT_EQ(test, pfnmap_move_tables(t, t->uaddr, t->uaddr + size,
@@ -1818,28 +1852,15 @@ static void pfnmap_huge_dontfork(struct kunit *test)
 	unsigned long hole = order == PUD_ORDER ? 1UL << PMD_ORDER : 1;
 	unsigned long start = order == PUD_ORDER ? hole : 3;
 	struct pfnmap_fork f = { .t = t, .order = order, .ret = -EINVAL };
-	struct kernel_clone_args args = {
-		.flags = CLONE_VFORK | CLONE_UNTRACED,
-		.exit_signal = SIGCHLD,
-		.fn = pfnmap_fork_child,
-		.fn_arg = &f,
-	};
-	pid_t pid;
 
-	pfnmap_require(test, order);
-	pfnmap_test_set_cache(t, PFNMAP_WC);
-	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
-	KUNIT_EXPECT_EQ(test, pfnmap_test_write(t, 2, 0x5555), 1);
-	pfnmap_expect_huge(t, order, 0, true, true);
-
+	pfnmap_huge_map_written(t, order, nr, 2, 0x5555);
 	KUNIT_ASSERT_EQ(test, do_madvise(current->mm,
 					 t->uaddr + start * PAGE_SIZE,
 					 hole * PAGE_SIZE, MADV_DONTFORK), 0);
 	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, 0));
 	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, order, nr - 1));
 
-	pid = kernel_clone(&args);
-	KUNIT_ASSERT_GT(test, pid, 0);
+	pfnmap_fork_run(test, &f);
 
 	/* Nothing was copied; the child faulted page 2 in, with its data. */
 	KUNIT_EXPECT_FALSE_MSG(test, f.huge,
@@ -2217,7 +2238,435 @@ static struct kunit_suite pfnmap_pud_suite = {
 	.test_cases = pfnmap_pud_cases,
 };
 
-kunit_test_suites(&pfnmap_pte_suite, &pfnmap_pmd_suite, &pfnmap_pud_suite);
+/*
+ * FAULT_FLAG_SPLIT_HUGE: a fault that must leave the address mapped by a
+ * PTE, as x86 asks for after an RMP violation through a huge mapping.
+ */
+
+#define FAULT_SPLIT_PAGE	37
+#define FAULT_SPLIT_PMD_PAGES	(PMD_SIZE >> PAGE_SHIFT)
+
+/* The sum over all CPUs of vm event @item (0 without event counters). */
+static unsigned long __maybe_unused
+fault_split_events(struct kunit *test, enum vm_event_item item)
+{
+	unsigned long *ev;
+
+	ev = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ev);
+	all_vm_events(ev);
+	return ev[item];
+}
+
+/* @len of private anonymous memory, PMD aligned, THP asked for or not. */
+static unsigned long __maybe_unused
+fault_split_map_anon(struct kunit *test, unsigned long len, bool thp)
+{
+	unsigned long addr;
+
+	addr = kunit_vm_mmap(test, NULL, 0, len + PMD_SIZE,
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	addr = ALIGN(addr, PMD_SIZE);
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, addr, len,
+					 thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE),
+			0);
+	return addr;
+}
+
+/*
+ * An anonymous THP mapped by a PMD: the fault splits the PMD into a page
+ * table of PTEs to the same pages, the data stays, and the split is
+ * counted. A fault with the flag where a THP could be mapped maps a
+ * single page instead.
+ */
+static void fault_split_anon_thp(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	unsigned long addr, head, i, before, bad_pfn = 0, bad_data = 0;
+	struct mm_struct *mm;
+	vm_fault_t ret;
+	pmd_t pmd;
+	pte_t pte;
+	u32 val;
+
+	addr = fault_split_map_anon(test, PMD_SIZE, true);
+	mm = current->mm;
+	for (i = 0; i < FAULT_SPLIT_PMD_PAGES; i++)
+		KUNIT_ASSERT_EQ(test, put_user(pfnmap_test_pattern(i),
+					       (u32 __user *)(addr + i * PAGE_SIZE)),
+				0);
+	KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pmd(mm, addr, &pmd),
+			      "the stores did not map a THP");
+	KUNIT_ASSERT_TRUE(test, pmd_trans_huge(pmd));
+	head = pmd_pfn(pmd);
+
+	before = fault_split_events(test, THP_SPLIT_PMD);
+	ret = pfnmap_inject_at(addr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+			       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_TRUE(test, ret == 0);
+	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
+		KUNIT_EXPECT_GE(test, fault_split_events(test, THP_SPLIT_PMD),
+				before + 1);
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pmd(mm, addr, &pmd));
+	for (i = 0; i < FAULT_SPLIT_PMD_PAGES; i++) {
+		unsigned long uaddr = addr + i * PAGE_SIZE;
+
+		KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pte(mm, uaddr, &pte),
+				      "no PTE for page %lu after the split", i);
+		if (pte_pfn(pte) != head + i && !bad_pfn++)
+			KUNIT_FAIL(test, "page %lu: pfn %#lx, not %#lx", i,
+				   (unsigned long)pte_pfn(pte), head + i);
+		KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)uaddr), 0);
+		if (val != pfnmap_test_pattern(i) && !bad_data++)
+			KUNIT_FAIL(test, "page %lu holds %#x", i, val);
+	}
+	KUNIT_EXPECT_EQ(test, bad_pfn, 0);
+	KUNIT_EXPECT_EQ(test, bad_data, 0);
+
+	/* Nothing mapped yet, THP allowed: the flag maps one page. */
+	addr = fault_split_map_anon(test, PMD_SIZE, true);
+	ret = pfnmap_inject_at(addr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+			       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_TRUE(test, ret == 0);
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pmd(mm, addr, &pmd));
+	KUNIT_EXPECT_TRUE(test, pfnmap_read_pte(mm, addr + FAULT_SPLIT_PAGE *
+						PAGE_SIZE, &pte));
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pte(mm, addr, &pte));
+#else
+	kunit_skip(test, "no THP: CONFIG_TRANSPARENT_HUGEPAGE is off");
+#endif
+}
+
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_TMPFS)
+static void fault_split_kern_unmount(void *mnt)
+{
+	kern_unmount(mnt);
+}
+#endif
+
+/*
+ * A file THP: a page of a tmpfs mounted with huge=always, mapped by a PMD.
+ * The fault zaps the PMD, and although the page cache still holds a
+ * PMD-sized folio, it maps the page by a PTE, not the folio by a PMD
+ * again: the page table is in place before the PTE path runs.
+ */
+static void fault_split_file_thp(struct kunit *test)
+{
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_TMPFS)
+	char opts[] = "huge=always";
+	struct file_system_type *type;
+	unsigned long addr, head, before;
+	struct vfsmount *mnt;
+	struct file *file;
+	vm_fault_t fault;
+	pmd_t pmd;
+	pte_t pte;
+	int ret;
+	u32 val;
+
+	type = get_fs_type("tmpfs");
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
+	ret = kunit_add_action_or_reset(test, fault_split_kern_unmount, mnt);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	file = shmem_file_setup_with_mnt(mnt, "fault_split", PMD_SIZE,
+					 EMPTY_VMA_FLAGS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pfnmap_test_fput,
+							file), 0);
+	addr = kunit_vm_mmap(test, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(addr, PMD_SIZE),
+			      "tmpfs did not align the mapping: %#lx", addr);
+	KUNIT_ASSERT_EQ(test, put_user(pfnmap_test_pattern(FAULT_SPLIT_PAGE),
+				       (u32 __user *)(addr + FAULT_SPLIT_PAGE *
+						      PAGE_SIZE)), 0);
+	KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pmd(current->mm, addr, &pmd),
+			      "the store did not map a file THP by a PMD");
+	head = pmd_pfn(pmd);
+
+	before = fault_split_events(test, THP_SPLIT_PMD);
+	fault = pfnmap_inject_at(addr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+				 FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_FALSE(test, fault & VM_FAULT_ERROR);
+	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
+		KUNIT_EXPECT_GE(test, fault_split_events(test, THP_SPLIT_PMD),
+				before + 1);
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pmd(current->mm, addr, &pmd));
+	KUNIT_ASSERT_TRUE(test, pfnmap_read_pte(current->mm, addr +
+						FAULT_SPLIT_PAGE * PAGE_SIZE,
+						&pte));
+	KUNIT_EXPECT_EQ(test, (unsigned long)pte_pfn(pte),
+			head + FAULT_SPLIT_PAGE);
+	KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)(addr +
+				       FAULT_SPLIT_PAGE * PAGE_SIZE)), 0);
+	KUNIT_EXPECT_EQ(test, val, pfnmap_test_pattern(FAULT_SPLIT_PAGE));
+#else
+	kunit_skip(test, "no huge=always tmpfs: no CONFIG_TRANSPARENT_HUGEPAGE or CONFIG_TMPFS");
+#endif
+}
+
+/*
+ * The pfnmap harness set up for entries of @order; skips where there are
+ * none (pfnmap_require()).
+ */
+static struct pfnmap_test *fault_split_setup(struct kunit *test,
+					     unsigned int order)
+{
+	KUNIT_ASSERT_EQ(test, order == PUD_ORDER ? pfnmap_pud_init(test) :
+			pfnmap_pmd_init(test), 0);
+	pfnmap_require(test, order);
+	return test->priv;
+}
+
+static const bool fault_split_vma_lock[] = { false, true };
+
+static void fault_split_lock_desc(const bool *vma_lock, char *desc)
+{
+	strscpy(desc, *vma_lock ? "per-VMA lock" : "mmap_lock",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fault_split_lock, fault_split_vma_lock,
+		  fault_split_lock_desc);
+
+/*
+ * A special (PFN) PMD: zapped, and the same fault maps the page by a PTE
+ * through ->fault() with the memory type the driver asks for, without
+ * asking ->huge_fault() again. Other pages of the range are not mapped
+ * until they fault, and then by PTEs too.
+ */
+static void fault_split_special_pmd(struct kunit *test)
+{
+	const bool *vma_lock = test->param_value;
+	unsigned long __maybe_unused before = 0;
+	struct pfnmap_test *t;
+	vm_fault_t ret;
+	pte_t pte;
+
+	if (*vma_lock && !IS_ENABLED(CONFIG_PER_VMA_LOCK))
+		kunit_skip(test, "no per-VMA locks: CONFIG_PER_VMA_LOCK is off");
+	t = fault_split_setup(test, PMD_ORDER);
+	pfnmap_test_set_cache(t, PFNMAP_WC);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, FAULT_SPLIT_PMD_PAGES);
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, FAULT_SPLIT_PAGE), 1);
+	pfnmap_expect_pmd(t, FAULT_SPLIT_PAGE, false, true);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	before = fault_split_events(test, THP_SPLIT_PMD);
+#endif
+	if (*vma_lock) {
+		/*
+		 * Under the per-VMA lock the PMD is zapped, and since
+		 * ->fault() is only called under the mmap_lock (the vma
+		 * has no ->map_pages()), the fault asks to be retried,
+		 * which the architecture does with the same flags.
+		 */
+		ret = pfnmap_inject_at(t->uaddr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+				       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE,
+				       true);
+		KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_RETRY);
+		KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PMD_ORDER,
+						       FAULT_SPLIT_PAGE));
+		KUNIT_EXPECT_EQ(test, t->fault_calls, 0);
+	}
+	ret = pfnmap_inject_at(t->uaddr + FAULT_SPLIT_PAGE * PAGE_SIZE,
+			       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
+		KUNIT_EXPECT_GE(test, fault_split_events(test, THP_SPLIT_PMD),
+				before + 1);
+#endif
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PMD_ORDER, FAULT_SPLIT_PAGE));
+	pfnmap_expect_pte(t, FAULT_SPLIT_PAGE);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pte(current->mm, t->uaddr +
+			   (FAULT_SPLIT_PAGE + 1) * PAGE_SIZE, &pte));
+
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, FAULT_SPLIT_PAGE + 1), 1);
+	pfnmap_expect_pte(t, FAULT_SPLIT_PAGE + 1);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 2);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * A special PUD: zapped, and the fault maps the page by a PTE, not by a
+ * PMD either.
+ */
+static void fault_split_special_pud(struct kunit *test)
+{
+	unsigned long __maybe_unused before = 0;
+	struct pfnmap_test *t;
+	vm_fault_t ret;
+
+	t = fault_split_setup(test, PUD_ORDER);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, 1UL << PUD_ORDER);
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, FAULT_SPLIT_PAGE), 1);
+	pfnmap_expect_pud(t, FAULT_SPLIT_PAGE, false, true);
+
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD)
+	before = fault_split_events(test, THP_SPLIT_PUD);
+#endif
+	ret = pfnmap_test_inject(t, FAULT_SPLIT_PAGE,
+				 FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD)
+	if (IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
+		KUNIT_EXPECT_GE(test, fault_split_events(test, THP_SPLIT_PUD),
+				before + 1);
+#endif
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PUD_ORDER, FAULT_SPLIT_PAGE));
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PMD_ORDER, FAULT_SPLIT_PAGE));
+	pfnmap_expect_pte(t, FAULT_SPLIT_PAGE);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[1], 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 0);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * A hugetlb page cannot be mapped by smaller entries: VM_FAULT_SIGBUS,
+ * and the mapping stays as it was.
+ */
+static void fault_split_hugetlb(struct kunit *test)
+{
+#ifdef CONFIG_HUGETLBFS
+	struct hstate *h = &default_hstate;
+	unsigned long addr, size;
+	struct file *file;
+	vm_fault_t ret;
+	pmd_t pmd, after;
+	u32 val = 0;
+
+	if (!hugepages_supported())
+		kunit_skip(test, "this CPU has no huge pages for hugetlbfs");
+	if (huge_page_size(h) != PMD_SIZE)
+		kunit_skip(test, "the default huge page size is not PMD_SIZE");
+	size = huge_page_size(h);
+	file = hugetlb_file_setup(HUGETLB_ANON_FILE, size, EMPTY_VMA_FLAGS,
+				  HUGETLB_ANONHUGE_INODE, 0);
+	if (IS_ERR(file))
+		kunit_skip(test, "no hugetlb file (%ld)", PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pfnmap_test_fput,
+							file), 0);
+	addr = kunit_vm_mmap(test, file, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	if (!addr || IS_ERR_VALUE(addr))
+		kunit_skip(test,
+			   "no free huge page to map (%ld): boot with hugepages=2",
+			   (long)addr);
+	KUNIT_ASSERT_EQ(test, put_user(pfnmap_test_pattern(3),
+				       (u32 __user *)(addr + 3 * PAGE_SIZE)),
+			0);
+	KUNIT_ASSERT_TRUE_MSG(test, pfnmap_read_pmd(current->mm, addr, &pmd),
+			      "the store did not map the huge page by a PMD");
+
+	ret = pfnmap_inject_at(addr + 3 * PAGE_SIZE,
+			       FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE, false);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, pfnmap_read_pmd(current->mm, addr, &after));
+	KUNIT_EXPECT_EQ(test, pmd_val(after), pmd_val(pmd));
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + 3 * PAGE_SIZE)),
+			0);
+	KUNIT_EXPECT_EQ(test, val, pfnmap_test_pattern(3));
+#else
+	kunit_skip(test, "no hugetlbfs: CONFIG_HUGETLBFS is off");
+#endif
+}
+
+/* Already mapped by a PTE: the fault with the flag changes nothing. */
+static void fault_split_already_4k(struct kunit *test)
+{
+	struct pfnmap_test *t;
+	unsigned int calls, huge_calls;
+	pte_t before, after;
+	vm_fault_t ret;
+
+	KUNIT_ASSERT_EQ(test, pfnmap_test_setup(test, PFNMAP_TEST_ORDER), 0);
+	t = test->priv;
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, PFNMAP_TEST_PAGES);
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, 3), 1);
+	before = pfnmap_expect_pte(t, 3);
+	calls = t->fault_calls;
+	huge_calls = t->huge_calls[0];
+
+	ret = pfnmap_test_inject(t, 3, FAULT_FLAG_SPLIT_HUGE);
+	KUNIT_EXPECT_TRUE(test, ret == 0);
+	after = pfnmap_expect_pte(t, 3);
+	KUNIT_EXPECT_EQ(test, pte_val(after), pte_val(before));
+	KUNIT_EXPECT_EQ(test, t->fault_calls, calls);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], huge_calls);
+	pfnmap_test_unmap(t);
+}
+
+/*
+ * Nothing mapped yet, on a vma whose ->huge_fault() would map a PMD: the
+ * fault with the flag maps the page by a PTE through ->fault(), while a
+ * fault without it on a fresh mapping gets the PMD.
+ */
+static void fault_split_no_entry(struct kunit *test)
+{
+	bool huge = IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
+	struct pfnmap_test *t;
+	unsigned long nr, i;
+	vm_fault_t ret;
+
+	KUNIT_ASSERT_EQ(test, huge ? pfnmap_pmd_init(test) :
+			pfnmap_test_init(test), 0);
+	t = test->priv;
+	/* Without PMD backing (MAX_PAGE_ORDER), the PTE case only. */
+	huge = huge && t->nr_pages;
+	nr = huge ? FAULT_SPLIT_PMD_PAGES : PFNMAP_TEST_PAGES;
+	i = huge ? FAULT_SPLIT_PAGE : 7;
+	if (huge) {
+		t->huge_orders = BIT(PMD_ORDER);
+		t->map_align = PMD_SIZE;
+	}
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	ret = pfnmap_test_inject(t, i, FAULT_FLAG_SPLIT_HUGE);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+	pfnmap_expect_pte(t, i);
+	KUNIT_EXPECT_TRUE(test, pfnmap_no_huge(t, PMD_ORDER, i));
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 0);
+	pfnmap_test_unmap(t);
+
+	if (!huge)
+		return;
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, nr);
+	KUNIT_EXPECT_EQ(test, pfnmap_test_read(t, i), 1);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 1);
+	pfnmap_expect_pmd(t, i, false, true);
+	pfnmap_test_unmap(t);
+}
+
+static struct kunit_case fault_split_cases[] = {
+	KUNIT_CASE(fault_split_anon_thp),
+	KUNIT_CASE(fault_split_file_thp),
+	KUNIT_CASE_PARAM(fault_split_special_pmd, fault_split_lock_gen_params),
+	KUNIT_CASE(fault_split_special_pud),
+	KUNIT_CASE(fault_split_hugetlb),
+	KUNIT_CASE(fault_split_already_4k),
+	KUNIT_CASE(fault_split_no_entry),
+	{}
+};
+
+static struct kunit_suite fault_split_suite = {
+	.name = "fault_split",
+	.test_cases = fault_split_cases,
+};
+
+kunit_test_suites(&pfnmap_pte_suite, &pfnmap_pmd_suite, &pfnmap_pud_suite,
+		  &fault_split_suite);
 
 MODULE_DESCRIPTION("KUnit tests for PFN insertion into user mappings");
 MODULE_LICENSE("GPL");
