@@ -127,6 +127,8 @@ struct pfnmap_test {
 	bool allow_cow;
 	/* VM_MIXEDMAP instead of VM_PFNMAP | VM_IO (huge faults only) */
 	bool mixedmap;
+	/* ->fault() maps no base page, as device DAX with 2M alignment */
+	bool huge_only;
 	/* pfnmap_clean_write_faults() on the CPU of the last access */
 	bool clean_write_faults;
 	struct file *file;
@@ -211,7 +213,8 @@ static vm_fault_t pfnmap_test_fault(struct vm_fault *vmf)
 
 	t->fault_calls++;
 	/* Backing pages are RAM, which PFN PTEs may not map in VM_MIXEDMAP. */
-	if (t->mixedmap || vmf->pgoff + t->pfn_offset >= t->backed) {
+	if (t->mixedmap || t->huge_only ||
+	    vmf->pgoff + t->pfn_offset >= t->backed) {
 		t->last_ret = VM_FAULT_SIGBUS;
 		return VM_FAULT_SIGBUS;
 	}
@@ -2350,7 +2353,7 @@ static void fault_split_kern_unmount(void *mnt)
  * A file THP: a page of a tmpfs mounted with huge=always, mapped by a PMD.
  * The fault zaps the PMD, and although the page cache still holds a
  * PMD-sized folio, it maps the page by a PTE, not the folio by a PMD
- * again: the page table is in place before the PTE path runs.
+ * again: do_set_pmd() refuses under the flag.
  */
 static void fault_split_file_thp(struct kunit *test)
 {
@@ -2534,6 +2537,43 @@ static void fault_split_special_pud(struct kunit *test)
 }
 
 /*
+ * A driver whose ->fault() cannot map a base page, as device DAX with a
+ * 2M alignment: the fault zaps the PMD and fails with VM_FAULT_SIGBUS
+ * from ->fault(). The PMD is left none, not pointing to an empty page
+ * table, so that the next ordinary fault maps the range huge again
+ * instead of failing at PTE level for as long as the mapping lives.
+ */
+static void fault_split_pte_refused(struct kunit *test)
+{
+	unsigned long addr;
+	struct pfnmap_test *t;
+	vm_fault_t ret;
+	pmd_t pmd;
+
+	t = fault_split_setup(test, PMD_ORDER);
+	pfnmap_test_map(t, PROT_READ | PROT_WRITE, FAULT_SPLIT_PMD_PAGES);
+	addr = t->uaddr + FAULT_SPLIT_PAGE * PAGE_SIZE;
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, FAULT_SPLIT_PAGE), 1);
+	pfnmap_expect_pmd(t, FAULT_SPLIT_PAGE, false, true);
+
+	t->huge_only = true;
+	ret = pfnmap_test_inject(t, FAULT_SPLIT_PAGE,
+				 FAULT_FLAG_WRITE | FAULT_FLAG_SPLIT_HUGE);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	KUNIT_EXPECT_FALSE(test, pfnmap_read_pmd(current->mm, addr, &pmd));
+	KUNIT_EXPECT_TRUE_MSG(test, pmd_none(pmd),
+			      "PMD %#llx after the failed split fault, not none: no huge fault can map the range again",
+			      (unsigned long long)pmd_val(pmd));
+
+	KUNIT_EXPECT_GE(test, pfnmap_test_read(t, FAULT_SPLIT_PAGE), 1);
+	pfnmap_expect_pmd(t, FAULT_SPLIT_PAGE, false, true);
+	KUNIT_EXPECT_EQ(test, t->huge_calls[0], 2);
+	KUNIT_EXPECT_EQ(test, t->fault_calls, 1);
+	pfnmap_test_unmap(t);
+}
+
+/*
  * A hugetlb page cannot be mapped by smaller entries: VM_FAULT_SIGBUS,
  * and the mapping stays as it was.
  */
@@ -2654,6 +2694,7 @@ static struct kunit_case fault_split_cases[] = {
 	KUNIT_CASE(fault_split_file_thp),
 	KUNIT_CASE_PARAM(fault_split_special_pmd, fault_split_lock_gen_params),
 	KUNIT_CASE(fault_split_special_pud),
+	KUNIT_CASE(fault_split_pte_refused),
 	KUNIT_CASE(fault_split_hugetlb),
 	KUNIT_CASE(fault_split_already_4k),
 	KUNIT_CASE(fault_split_no_entry),

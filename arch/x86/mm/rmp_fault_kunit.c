@@ -21,6 +21,9 @@
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
+/* The ASID of the guest that assigned pages belong to; 0 is the firmware. */
+#define RMP_GUEST_ASID	5
+
 /*
  * The RMP entry the fake lookup reports, what it was asked, and for the
  * wiring cases which faults are RMP violations and what the lookup does
@@ -29,6 +32,7 @@ MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 struct rmp_fake {
 	int ret;
 	bool assigned;
+	u32 asid;
 	int level;
 	unsigned int calls;
 	u64 pfn;
@@ -45,7 +49,7 @@ static struct rmp_fake *rmp_fake(struct kunit *test)
 	return test->priv;
 }
 
-static int rmp_fake_lookup(u64 pfn, bool *assigned, int *level)
+static int rmp_fake_lookup(u64 pfn, bool *assigned, u32 *asid, int *level)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct rmp_fake *f = rmp_fake(test);
@@ -59,6 +63,7 @@ static int rmp_fake_lookup(u64 pfn, bool *assigned, int *level)
 	if (f->ret)
 		return f->ret;
 	*assigned = f->assigned;
+	*asid = f->asid;
 	*level = f->level;
 	return 0;
 }
@@ -74,15 +79,24 @@ static bool rmp_fake_check(unsigned long error_code, unsigned long address)
 	return true;
 }
 
+/* Assigned pages belong to a guest; rmp_fake_firmware() makes them the PSP's. */
 static void rmp_fake_set(struct kunit *test, int ret, bool assigned, int level)
 {
 	struct rmp_fake *f = rmp_fake(test);
 
 	f->ret = ret;
 	f->assigned = assigned;
+	f->asid = assigned ? RMP_GUEST_ASID : 0;
 	f->level = level;
 	f->calls = 0;
 	f->pfn = 0;
+}
+
+/* An assigned page owned by the firmware (ASID 0), as for a command. */
+static void rmp_fake_firmware(struct kunit *test, int level)
+{
+	rmp_fake_set(test, 0, true, level);
+	rmp_fake(test)->asid = 0;
 }
 
 /* The next @n faults of the test thread at [@start, @start + @len). */
@@ -112,6 +126,7 @@ struct rmp_decide_param {
 	bool changed;
 	int lookup_ret;
 	bool assigned;
+	u32 asid;
 	int rmp_level;
 	bool user;
 	enum rmp_pf_action action;
@@ -119,38 +134,44 @@ struct rmp_decide_param {
 };
 
 static const struct rmp_decide_param rmp_decide_params[] = {
-	{ PG_LEVEL_4K, false, 0, false, PG_LEVEL_4K, true, RMP_PF_RETRY,
+	{ PG_LEVEL_4K, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_RETRY,
 	  "user, 4K mapping, shared 4K entry: retry" },
-	{ PG_LEVEL_4K, false, 0, false, PG_LEVEL_2M, true, RMP_PF_RETRY,
+	{ PG_LEVEL_4K, false, 0, false, 0, PG_LEVEL_2M, true, RMP_PF_RETRY,
 	  "user, 4K mapping, shared 2M entry: retry" },
-	{ PG_LEVEL_2M, false, 0, false, PG_LEVEL_2M, true, RMP_PF_RETRY,
+	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, true, RMP_PF_RETRY,
 	  "user, 2M mapping, shared 2M entry: retry" },
-	{ PG_LEVEL_4K, false, 0, false, PG_LEVEL_4K, false, RMP_PF_SIGBUS,
+	{ PG_LEVEL_4K, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_SIGBUS,
 	  "kernel, 4K mapping, shared 4K entry: fixup, no endless retry" },
-	{ PG_LEVEL_2M, false, 0, false, PG_LEVEL_2M, false, RMP_PF_SIGBUS,
+	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, false, RMP_PF_SIGBUS,
 	  "kernel, 2M mapping, shared 2M entry: fixup, no endless retry" },
-	{ PG_LEVEL_2M, false, 0, false, PG_LEVEL_4K, true, RMP_PF_SPLIT,
+	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_SPLIT,
 	  "user, 2M mapping, shared 4K entry: split" },
-	{ PG_LEVEL_2M, false, 0, false, PG_LEVEL_4K, false, RMP_PF_SPLIT,
+	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_SPLIT,
 	  "kernel, 2M mapping, shared 4K entry: split" },
-	{ PG_LEVEL_1G, false, 0, false, PG_LEVEL_2M, true, RMP_PF_SPLIT,
+	{ PG_LEVEL_1G, false, 0, false, 0, PG_LEVEL_2M, true, RMP_PF_SPLIT,
 	  "user, 1G mapping, shared 2M entry: split" },
-	{ PG_LEVEL_1G, false, 0, false, PG_LEVEL_4K, true, RMP_PF_SPLIT,
+	{ PG_LEVEL_1G, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_SPLIT,
 	  "user, 1G mapping, shared 4K entry: split" },
-	{ PG_LEVEL_4K, false, 0, true, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
+	{ PG_LEVEL_4K, false, 0, true, RMP_GUEST_ASID, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
 	  "user, 4K mapping, guest-assigned page: SIGBUS" },
-	{ PG_LEVEL_2M, false, 0, true, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
+	{ PG_LEVEL_2M, false, 0, true, RMP_GUEST_ASID, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
 	  "user, 2M mapping, guest-assigned 4K page: SIGBUS, not split" },
-	{ PG_LEVEL_2M, false, -EFAULT, false, PG_LEVEL_NONE, true,
+	{ PG_LEVEL_2M, false, -EFAULT, false, 0, PG_LEVEL_NONE, true,
 	  RMP_PF_SIGBUS, "user, 2M mapping, RMP lookup fails: SIGBUS" },
-	{ PG_LEVEL_NONE, false, 0, false, PG_LEVEL_NONE, true, RMP_PF_RETRY,
+	{ PG_LEVEL_NONE, false, 0, false, 0, PG_LEVEL_NONE, true, RMP_PF_RETRY,
 	  "user, no host mapping: retry" },
-	{ PG_LEVEL_NONE, false, 0, false, PG_LEVEL_NONE, false, RMP_PF_RETRY,
+	{ PG_LEVEL_NONE, false, 0, false, 0, PG_LEVEL_NONE, false, RMP_PF_RETRY,
 	  "kernel, no host mapping: retry (an ordinary fault follows)" },
-	{ PG_LEVEL_4K, true, 0, true, PG_LEVEL_4K, true, RMP_PF_RETRY,
+	{ PG_LEVEL_4K, true, 0, true, RMP_GUEST_ASID, PG_LEVEL_4K, true, RMP_PF_RETRY,
 	  "user, mapping changed during the lookup: retry, not SIGBUS" },
-	{ PG_LEVEL_2M, true, -EFAULT, false, PG_LEVEL_NONE, false,
+	{ PG_LEVEL_2M, true, -EFAULT, false, 0, PG_LEVEL_NONE, false,
 	  RMP_PF_RETRY, "kernel, mapping changed, lookup fails: retry" },
+	{ PG_LEVEL_4K, false, 0, true, 0, PG_LEVEL_4K, true, RMP_PF_WAIT,
+	  "user, 4K mapping, firmware-owned page: wait" },
+	{ PG_LEVEL_2M, false, 0, true, 0, PG_LEVEL_4K, false, RMP_PF_WAIT,
+	  "kernel, 2M mapping, firmware-owned page: wait, not SIGBUS" },
+	{ PG_LEVEL_2M, false, -EFAULT, true, 0, PG_LEVEL_4K, true,
+	  RMP_PF_SIGBUS, "user, firmware-owned page, lookup fails: SIGBUS" },
 };
 
 static void rmp_decide_desc(const struct rmp_decide_param *p, char *desc)
@@ -166,7 +187,7 @@ static void rmp_fault_decide(struct kunit *test)
 	const struct rmp_decide_param *p = test->param_value;
 
 	KUNIT_EXPECT_EQ(test, rmp_pf_decide(p->host_level, p->changed,
-					    p->lookup_ret, p->assigned,
+					    p->lookup_ret, p->assigned, p->asid,
 					    p->rmp_level, p->user),
 			p->action);
 }
@@ -243,7 +264,7 @@ static unsigned long rmp_mapped_pfn(unsigned long addr)
 /*
  * A 4K mapping: the page at the address is looked up; shared means retry
  * for a user access and the fixup for a kernel one, guest-assigned and a
- * failed lookup SIGBUS.
+ * failed lookup SIGBUS, firmware-owned wait.
  */
 static void rmp_fault_4k(struct kunit *test)
 {
@@ -266,6 +287,11 @@ static void rmp_fault_4k(struct kunit *test)
 	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr, true), RMP_PF_SIGBUS);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn, pfn);
+
+	/* The firmware's for now: wait, from user and kernel mode. */
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr, true), RMP_PF_WAIT);
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr, false), RMP_PF_WAIT);
 
 	rmp_fake_set(test, -EINVAL, false, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr, true), RMP_PF_SIGBUS);
@@ -411,6 +437,25 @@ static void rmp_fault_uaccess_sigbus(struct kunit *test)
 }
 
 /*
+ * The firmware holds the page for a command (legacy SEV on an SNP host)
+ * during three faults, then gives it back: the kernel's user access waits
+ * instead of failing, and the store lands.
+ */
+static void rmp_fault_uaccess_firmware(struct kunit *test)
+{
+	unsigned long addr = rmp_map_zero_page(test);
+	u32 val = 0;
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 3);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 4);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+}
+
+/*
  * A violation the table does not explain (a shared page mapped at its RMP
  * level), again and again: a kernel access does not spin, it gets -EFAULT
  * at the first one.
@@ -488,6 +533,7 @@ static struct kunit_case rmp_fault_cases[] = {
 	KUNIT_CASE(rmp_fault_zapped_during_lookup),
 	KUNIT_CASE(rmp_fault_thp_split),
 	KUNIT_CASE(rmp_fault_uaccess_sigbus),
+	KUNIT_CASE(rmp_fault_uaccess_firmware),
 	KUNIT_CASE(rmp_fault_uaccess_unexplained),
 	KUNIT_CASE(rmp_fault_uaccess_retry),
 	KUNIT_CASE(rmp_fault_uaccess_split),
