@@ -63,6 +63,7 @@ do-setup:
 	bash workflow/setup.sh
 	bash workflow/fetch-base.sh 7.3 $(WORK)/base
 	bash workflow/fetch-base.sh 6.12 $(WORK)/base
+	bash workflow/fetch-sparse.sh $(WORK)/tools
 
 do-tree:
 	bash workflow/mktree.sh 7.3 $(TREE) $(USER_TREE)
@@ -77,7 +78,7 @@ do-kunit-main:
 	bash workflow/kunit-matrix.sh $(TREE) $(OUT) x86_64
 
 do-static:
-	bash workflow/static-checks.sh $(TREE) $(OUT) $(CURDIR)
+	SPARSE=$(WORK)/tools/sparse/sparse bash workflow/static-checks.sh $(TREE) $(OUT) $(CURDIR)
 
 do-backport: do-bp-tree do-bp-kunit
 

@@ -30,3 +30,20 @@ base_vars() {
 		;;
 	esac
 }
+
+# The Debian mirror the machine's own apt configuration uses (deb822 or
+# one-line form) for ARCHIVE: main (the Debian archive) or security.
+#
+#   debian_mirror ARCHIVE    prints the URI, or nothing
+debian_mirror() {
+	local uris
+	uris=$( {
+		cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n'
+		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p'
+	} || true)
+	case $1 in
+	security) grep -E '^https?://.*-security/?$' <<<"$uris" | head -n1 || true ;;
+	*) grep -E '^https?://.*/debian/?$' <<<"$uris" | head -n1 || true ;;
+	esac
+}

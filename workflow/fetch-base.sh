@@ -24,16 +24,7 @@ if [ -f "$tarball" ] && [ "$(cat "$tarball.version" 2>/dev/null)" = "$BASE_VERSI
 	exit 0
 fi
 
-# The Debian mirrors the machine already uses (deb822 or one-line form).
-machine_uris() {
-	cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n' || true
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\2/p' || true
-}
-case $BASE_ARCHIVE in
-security) uri=$(machine_uris | grep -E '^https?://.*-security/?$' | head -n1 || true) ;;
-*) uri=$(machine_uris | grep -E '^https?://.*/debian/?$' | head -n1 || true) ;;
-esac
+uri=$(debian_mirror "$BASE_ARCHIVE")
 [ -n "$uri" ] || { echo "fetch-base: no Debian mirror in the machine's apt configuration" >&2; exit 1; }
 
 apt=$dest/apt-$BASE_SUITE

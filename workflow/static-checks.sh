@@ -10,8 +10,10 @@
 #    whole kernels at the series' head on three architectures;
 #  - sparse (C=2) and W=1 on the .c files each commit touches that the
 #    x86_64 KUnit config builds, compared with the same files at base: no
-#    new warning (kbuild skips sparse where it cannot parse the tree, as
-#    Debian 12's sparse 0.6.4 cannot parse 7.3: a NOTE says so);
+#    new warning. The checker is $SPARSE (setup builds Debian unstable's
+#    sparse 0.6.5~rc1 into build/tools: Debian 12's 0.6.4 cannot parse
+#    7.3, and kbuild then silently drops C=2); a checker that cannot parse
+#    the tree is a failure;
 #  - scripts/kernel-doc -Wall on the files each commit touches, compared with
 #    base: no new warning.
 #
@@ -122,17 +124,19 @@ make -C "$btree" O="$bbdir" ARCH=x86_64 -j"$jobs" -s prepare > "$logs/base-prepa
 	{ bad "base tree does not prepare"; tail -n 20 "$logs/base-prepare.log"; }
 
 # kbuild quietly drops C=2 when the checker cannot parse the tree's headers
-# (7.3 needs __typeof_unqual__, which Debian's sparse 0.6.4 lacks): say so,
-# and name the check by what actually runs.
+# (7.3 needs __typeof_unqual__, which Debian's sparse 0.6.4 lacks): check
+# the checker first, as kbuild does, and fail if it cannot.
+sparse=${SPARSE:-sparse}
 sparse_ok=1
 if [ -f "$tree/scripts/checker-valid.sh" ]; then
-	sparse_ok=$(cd "$tree" && sh scripts/checker-valid.sh sparse --arch=x86_64 -mlittle-endian -m64 2>/dev/null || echo 0)
+	sparse_ok=$(cd "$tree" && sh scripts/checker-valid.sh "$sparse" --arch=x86_64 -mlittle-endian -m64 2>/dev/null || echo 0)
 fi
 if [ "$sparse_ok" = 1 ]; then
 	wname="sparse+W=1"
+	ok "sparse $sparse ($(cat "$(dirname "$sparse")/VERSION" 2>/dev/null || "$sparse" --version)) parses the tree"
 else
 	wname="W=1"
-	echo "static: NOTE sparse $(sparse --version 2>/dev/null) cannot check this tree (scripts/checker-valid.sh fails): W=1 only"
+	bad "sparse $sparse cannot check this tree (scripts/checker-valid.sh fails): W=1 only"
 fi
 
 # Warnings of one object built with W=1 and sparse, without line numbers.
@@ -141,7 +145,7 @@ warnings() {
 	local t=$1 b=$2 src=$3 obj=${3%.c}.o
 	[ -f "$t/$src" ] || return 0
 	rm -f "$b/$obj"
-	make -C "$t" O="$b" ARCH=x86_64 -j"$jobs" -s W=1 C=2 "$obj" 2>&1 |
+	make -C "$t" O="$b" ARCH=x86_64 -j"$jobs" -s W=1 C=2 CHECK="$sparse" "$obj" 2>&1 |
 		grep -E '(warning|error):' | sed -e "s|^$t/||" -e "s|^$b/||" |
 		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?:/\1:/' | sort
 }

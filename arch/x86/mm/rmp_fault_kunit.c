@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pgtable.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <asm/pgtable_types.h>
 #include <asm/trap_pf.h>
@@ -35,7 +36,13 @@ struct rmp_fake {
 	u32 asid;
 	int level;
 	unsigned int calls;
-	u64 pfn;
+	u64 pfn;		/* the first pfn looked up */
+	/* lookups after the first @release_after see the page shared (0: none) */
+	unsigned int release_after;
+	/* only this pfn has the entry above, every other one is shared (0: all) */
+	u64 only_pfn;
+	/* and this one is a guest's (0: none) */
+	u64 guest_pfn;
 	/* faults at [start, end) are RMP violations, the first @rmp_faults */
 	unsigned long start, end;
 	unsigned int rmp_faults;
@@ -54,8 +61,9 @@ static int rmp_fake_lookup(u64 pfn, bool *assigned, u32 *asid, int *level)
 	struct kunit *test = kunit_get_current_test();
 	struct rmp_fake *f = rmp_fake(test);
 
-	f->calls++;
-	f->pfn = pfn;
+	/* The page hit is looked up first, then a 2M range's pages. */
+	if (!f->calls++)
+		f->pfn = pfn;
 	/* A racing zap between the walk and the lookup. */
 	if (f->zap)
 		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, f->zap, PAGE_SIZE,
@@ -65,6 +73,16 @@ static int rmp_fake_lookup(u64 pfn, bool *assigned, u32 *asid, int *level)
 	*assigned = f->assigned;
 	*asid = f->asid;
 	*level = f->level;
+	/* The firmware gave the page back after the fault was raised. */
+	if ((f->release_after && f->calls > f->release_after) ||
+	    (f->only_pfn && pfn != f->only_pfn)) {
+		*assigned = false;
+		*asid = 0;
+	}
+	if (f->guest_pfn && pfn == f->guest_pfn) {
+		*assigned = true;
+		*asid = RMP_GUEST_ASID;
+	}
 	return 0;
 }
 
@@ -90,6 +108,9 @@ static void rmp_fake_set(struct kunit *test, int ret, bool assigned, int level)
 	f->level = level;
 	f->calls = 0;
 	f->pfn = 0;
+	f->release_after = 0;
+	f->only_pfn = 0;
+	f->guest_pfn = 0;
 }
 
 /* An assigned page owned by the firmware (ASID 0), as for a command. */
@@ -140,10 +161,10 @@ static const struct rmp_decide_param rmp_decide_params[] = {
 	  "user, 4K mapping, shared 2M entry: retry" },
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, true, RMP_PF_RETRY,
 	  "user, 2M mapping, shared 2M entry: retry" },
-	{ PG_LEVEL_4K, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_SIGBUS,
-	  "kernel, 4K mapping, shared 4K entry: fixup, no endless retry" },
-	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, false, RMP_PF_SIGBUS,
-	  "kernel, 2M mapping, shared 2M entry: fixup, no endless retry" },
+	{ PG_LEVEL_4K, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_WAIT,
+	  "kernel, 4K mapping, shared 4K entry: wait, no spurious fixup" },
+	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, false, RMP_PF_WAIT,
+	  "kernel, 2M mapping, shared 2M entry: wait, no spurious fixup" },
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_SPLIT,
 	  "user, 2M mapping, shared 4K entry: split" },
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_SPLIT,
@@ -263,8 +284,8 @@ static unsigned long rmp_mapped_pfn(unsigned long addr)
 
 /*
  * A 4K mapping: the page at the address is looked up; shared means retry
- * for a user access and the fixup for a kernel one, guest-assigned and a
- * failed lookup SIGBUS, firmware-owned wait.
+ * for a user access and wait for a kernel one, guest-assigned and a failed
+ * lookup SIGBUS, firmware-owned wait.
  */
 static void rmp_fault_4k(struct kunit *test)
 {
@@ -282,7 +303,7 @@ static void rmp_fault_4k(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn, pfn);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + 0x7f8, false),
-			RMP_PF_SIGBUS);
+			RMP_PF_WAIT);
 
 	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr, true), RMP_PF_SIGBUS);
@@ -331,7 +352,8 @@ static void rmp_fault_zapped_during_lookup(struct kunit *test)
 
 /*
  * A 2M THP mapping over 4K RMP entries: the page inside the huge entry is
- * looked up, the decision is to split, and after the fault core has handled
+ * looked up, the decision is to split (wait while only the firmware holds
+ * a page of the range), and after the fault core has handled
  * FAULT_FLAG_SPLIT_HUGE the same address maps the same page by a PTE, so
  * the decision becomes retry: the split resolved the violation.
  */
@@ -371,6 +393,30 @@ static void rmp_fault_thp_split(struct kunit *test)
 	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
 			RMP_PF_SIGBUS);
+
+	/*
+	 * The page hit is shared; another page of the 2M range is the
+	 * firmware's, for a command: wait, after looking up every page of
+	 * the range. A guest's instead: split, the scan stopping there.
+	 */
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
+			RMP_PF_WAIT);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, false),
+			RMP_PF_WAIT);
+	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
+			RMP_PF_SPLIT);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + 6);
+	/* The firmware's at 5, a guest's at the last page: split. */
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	rmp_fake(test)->guest_pfn = head + HPAGE_PMD_NR - 1;
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
+			RMP_PF_SPLIT);
 
 	/* What do_user_addr_fault() does with RMP_PF_SPLIT. */
 	mmap_read_lock(mm);
@@ -457,18 +503,93 @@ static void rmp_fault_uaccess_firmware(struct kunit *test)
 
 /*
  * A violation the table does not explain (a shared page mapped at its RMP
- * level), again and again: a kernel access does not spin, it gets -EFAULT
- * at the first one.
+ * level), five times: the kernel access waits through them, as it does for
+ * a page the firmware holds, and the store lands.
  */
 static void rmp_fault_uaccess_unexplained(struct kunit *test)
 {
 	unsigned long addr = rmp_map_zero_page(test);
+	u32 val = 0;
 
 	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
-	rmp_fake_faults(test, addr, PAGE_SIZE, 1000);
-	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), -EFAULT);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 5);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 5);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 6);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+}
+
+/*
+ * The firmware gives the page back between the third fault and its
+ * lookup, which then finds the page shared and mapped at its level: the
+ * kernel access tries again and succeeds, instead of getting -EFAULT at
+ * the end of the wait.
+ */
+static void rmp_fault_uaccess_released(struct kunit *test)
+{
+	unsigned long addr = rmp_map_zero_page(test);
+	u32 val = 0;
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->release_after = 2;
+	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 3);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 4);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+}
+
+/*
+ * The task is being killed (SIGKILL pending; the test thread, a kthread,
+ * takes it as a signal of its own): a kernel access that would wait gets
+ * -EFAULT at its first fault, for a firmware-owned page and for a
+ * violation the table does not explain, and the mapping is left alone.
+ * Once the signal is gone, the same access waits again and lands.
+ */
+static void rmp_fault_uaccess_killed(struct kunit *test)
+{
+	unsigned long addr = rmp_map_zero_page(test);
+	int firmware, unexplained;
+	unsigned int calls[2], checks[2];
+
+	allow_signal(SIGKILL);
+	KUNIT_ASSERT_EQ(test, send_sig(SIGKILL, current, 1), 0);
+	if (!fatal_signal_pending(current)) {
+		disallow_signal(SIGKILL);
+		KUNIT_FAIL(test, "no fatal signal pending after SIGKILL");
+		return;
+	}
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
+	firmware = rmp_store(addr, 7);
+	calls[0] = rmp_fake(test)->calls;
+	checks[0] = rmp_fake(test)->checks;
+
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
+	unexplained = rmp_store(addr, 7);
+	calls[1] = rmp_fake(test)->calls;
+	checks[1] = rmp_fake(test)->checks;
+
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+
+	KUNIT_EXPECT_EQ(test, firmware, -EFAULT);
+	KUNIT_EXPECT_EQ(test, calls[0], 1);
+	KUNIT_EXPECT_EQ(test, checks[0], 1);
+	KUNIT_EXPECT_EQ(test, unexplained, -EFAULT);
+	KUNIT_EXPECT_EQ(test, calls[1], 1);
+	KUNIT_EXPECT_EQ(test, checks[1], 1);
+	KUNIT_EXPECT_EQ(test, rmp_mapped_pfn(addr), zero_pfn(addr));
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), 0);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
-	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 1);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 2);
 }
 
 /*
@@ -515,13 +636,44 @@ static void rmp_fault_uaccess_split(struct kunit *test)
 	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
 	rmp_fake_faults(test, addr, PMD_SIZE, 1);
 	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
-	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
 	KUNIT_EXPECT_TRUE(test, is_huge_zero_pfn(rmp_fake(test)->pfn));
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn & (HPAGE_PMD_NR - 1),
 			off >> PAGE_SHIFT);
 	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
 			(unsigned int)PG_LEVEL_4K);
 	KUNIT_EXPECT_FALSE(test, is_huge_zero_pfn(rmp_mapped_pfn(addr + off)));
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+}
+
+/*
+ * The same mapping while the firmware holds another page of the 2M range
+ * for two faults: the store waits instead of splitting (each fault looks
+ * up the page hit and the 512 pages of the range), and lands once the
+ * page is back. A split would have ended at the first fault.
+ */
+static void rmp_fault_uaccess_wait_2m(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+	u32 val = 0;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		kunit_skip(test, "no 2M user mappings: CONFIG_TRANSPARENT_HUGEPAGE is off");
+	addr = rmp_map_anon(test, PMD_SIZE, PMD_SIZE, true);
+	KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	if (rmp_user_level(addr) != PG_LEVEL_2M ||
+	    !is_huge_zero_pfn(rmp_mapped_pfn(addr)))
+		kunit_skip(test, "a read did not map the huge zero page (use_zero_page off?)");
+	head = rmp_mapped_pfn(addr);
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	rmp_fake_faults(test, addr, PMD_SIZE, 2);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 2 * (1 + HPAGE_PMD_NR));
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 3);
 	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
 	KUNIT_EXPECT_EQ(test, val, 7);
 }
@@ -535,8 +687,11 @@ static struct kunit_case rmp_fault_cases[] = {
 	KUNIT_CASE(rmp_fault_uaccess_sigbus),
 	KUNIT_CASE(rmp_fault_uaccess_firmware),
 	KUNIT_CASE(rmp_fault_uaccess_unexplained),
+	KUNIT_CASE(rmp_fault_uaccess_released),
+	KUNIT_CASE(rmp_fault_uaccess_killed),
 	KUNIT_CASE(rmp_fault_uaccess_retry),
 	KUNIT_CASE(rmp_fault_uaccess_split),
+	KUNIT_CASE(rmp_fault_uaccess_wait_2m),
 	{}
 };
 
