@@ -31,6 +31,22 @@ base_vars() {
 	esac
 }
 
+# A private apt configuration in DIR (its own source list, lists and cache
+# folders; the machine's apt sources are never changed) with one source
+# line, updated.  Sets APT_OPTS, the options for apt-get and apt-cache.
+#
+#   private_apt DIR LINE    e.g. LINE="deb URI SUITE main"
+private_apt() {
+	local dir=$1 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	local type=${2%% *} rest=${2#* }
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "$type [signed-by=$keyring] $rest" > "$dir/sources.list"
+	APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		  -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		  -o APT::Sandbox::User=root -q)
+	apt-get "${APT_OPTS[@]}" update >/dev/null
+}
+
 # The Debian mirror the machine's own apt configuration uses (deb822 or
 # one-line form) for ARCHIVE: main (the Debian archive) or security.
 #

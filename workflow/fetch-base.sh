@@ -28,14 +28,10 @@ uri=$(debian_mirror "$BASE_ARCHIVE")
 [ -n "$uri" ] || { echo "fetch-base: no Debian mirror in the machine's apt configuration" >&2; exit 1; }
 
 apt=$dest/apt-$BASE_SUITE
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dest/dl"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $uri $BASE_SUITE main" > "$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-      -o APT::Sandbox::User=root -q)
+mkdir -p "$dest/dl"
 echo "fetch-base: apt-get update for $BASE_SUITE (private lists in $apt)"
-apt-get "${opts[@]}" update >/dev/null
+private_apt "$apt" "deb $uri $BASE_SUITE main"
+opts=("${APT_OPTS[@]}")
 rm -f "$dest"/dl/*.deb
 if ! (cd "$dest/dl" && apt-get "${opts[@]}" download "$BASE_PKG=$BASE_VERSION" >/dev/null); then
 	echo "fetch-base: $BASE_PKG=$BASE_VERSION is not offered by $BASE_SUITE; it offers:" >&2

@@ -33,14 +33,9 @@ uri=$(debian_mirror main)
 [ -n "$uri" ] || { echo "fetch-sparse: no Debian mirror in the machine's apt configuration" >&2; exit 1; }
 
 apt=$dest/apt-src-$suite
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb-src [signed-by=$keyring] $uri $suite main" > "$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-      -o APT::Sandbox::User=root -q)
 echo "fetch-sparse: apt-get update for $suite sources (private lists in $apt)"
-apt-get "${opts[@]}" update >/dev/null
+private_apt "$apt" "deb-src $uri $suite main"
+opts=("${APT_OPTS[@]}")
 
 src=$dest/sparse-src
 rm -rf "$src" "$out"
