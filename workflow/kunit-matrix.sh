@@ -57,16 +57,20 @@ for v in "${variants[@]}"; do
 		boot=(--arch=um)
 		;;
 	x86_64)
-		# 4 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
+		# 5 GiB, of which 1 GiB at 2 GiB is reserved for the PUD cases
 		# of pfnmap_pud and ttm_bo_vm_huge (one suite per boot, so they
-		# share it), a CPU with 1 GiB pages, 2 CPUs, and two free 2 MiB
-		# huge pages for the hugetlb case of fault_split.
+		# share it), a CPU with 1 GiB pages, 2 CPUs, two free 2 MiB
+		# huge pages for the hugetlb cases of fault_split and
+		# x86_rmp_fault, and one 1 GiB huge page for x86_rmp_fault's
+		# 1G hugetlb case (hugepages= before hugepagesz= is for the
+		# default size, 2 MiB).
 		arch=x86_64
 		build=(--arch=x86_64 "${kargs[@]}" --kunitconfig="$kconf/debug-x86_64.config")
-		boot=(--arch=x86_64 --qemu_args='-m 4G -cpu qemu64,pdpe1gb=on -smp 2'
+		boot=(--arch=x86_64 --qemu_args='-m 5G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
 		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
-		      --kernel_args='hugepages=2')
+		      --kernel_args='hugepages=2'
+		      --kernel_args='hugepagesz=1G' --kernel_args='hugepages=1')
 		;;
 	arm64)
 		arch=arm64

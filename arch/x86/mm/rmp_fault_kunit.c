@@ -6,14 +6,16 @@
  * and do_user_addr_fault() itself, entered by a real fault of a user
  * access from the test thread. KUnit static stubs replace the RMP table
  * lookup and, for the wiring cases, make chosen faults of the test thread
- * look like RMP violations, so no SNP hardware is needed.
+ * look like RMP violations, so no SNP hardware is needed. A third one
+ * stands for a fatal signal, so that the test thread need not be killed.
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/file.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pgtable.h>
-#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <asm/pgtable_types.h>
 #include <asm/trap_pf.h>
@@ -49,6 +51,11 @@ struct rmp_fake {
 	unsigned int checks;
 	/* the lookup zaps the page at this user address (0: none) */
 	unsigned long zap;
+	/* ... at this lookup only (0: at every one) */
+	unsigned int zap_call;
+	/* what rmp_pf_fatal_pending() says, and how often it was asked */
+	bool fatal;
+	unsigned int fatal_checks;
 };
 
 static struct rmp_fake *rmp_fake(struct kunit *test)
@@ -65,7 +72,7 @@ static int rmp_fake_lookup(u64 pfn, bool *assigned, u32 *asid, int *level)
 	if (!f->calls++)
 		f->pfn = pfn;
 	/* A racing zap between the walk and the lookup. */
-	if (f->zap)
+	if (f->zap && (!f->zap_call || f->calls == f->zap_call))
 		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, f->zap, PAGE_SIZE,
 						 MADV_DONTNEED), 0);
 	if (f->ret)
@@ -97,6 +104,14 @@ static bool rmp_fake_check(unsigned long error_code, unsigned long address)
 	return true;
 }
 
+static bool rmp_fake_fatal(void)
+{
+	struct rmp_fake *f = rmp_fake(kunit_get_current_test());
+
+	f->fatal_checks++;
+	return f->fatal;
+}
+
 /* Assigned pages belong to a guest; rmp_fake_firmware() makes them the PSP's. */
 static void rmp_fake_set(struct kunit *test, int ret, bool assigned, int level)
 {
@@ -111,6 +126,8 @@ static void rmp_fake_set(struct kunit *test, int ret, bool assigned, int level)
 	f->release_after = 0;
 	f->only_pfn = 0;
 	f->guest_pfn = 0;
+	f->zap = 0;
+	f->zap_call = 0;
 }
 
 /* An assigned page owned by the firmware (ASID 0), as for a command. */
@@ -130,6 +147,7 @@ static void rmp_fake_faults(struct kunit *test, unsigned long start,
 	f->end = start + len;
 	f->rmp_faults = n;
 	f->checks = 0;
+	f->fatal_checks = 0;
 	kunit_activate_static_stub(test, rmp_pf_check, rmp_fake_check);
 }
 
@@ -139,6 +157,7 @@ static int rmp_fault_init(struct kunit *test)
 	if (!test->priv)
 		return -ENOMEM;
 	kunit_activate_static_stub(test, rmp_pf_lookup, rmp_fake_lookup);
+	kunit_activate_static_stub(test, rmp_pf_fatal_pending, rmp_fake_fatal);
 	return 0;
 }
 
@@ -166,13 +185,13 @@ static const struct rmp_decide_param rmp_decide_params[] = {
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_2M, false, RMP_PF_WAIT,
 	  "kernel, 2M mapping, shared 2M entry: wait, no spurious fixup" },
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_SPLIT,
-	  "user, 2M mapping, shared 4K entry: split" },
+	  "user, 2M mapping, shared 4K entry: split, if the range says so" },
 	{ PG_LEVEL_2M, false, 0, false, 0, PG_LEVEL_4K, false, RMP_PF_SPLIT,
-	  "kernel, 2M mapping, shared 4K entry: split" },
+	  "kernel, 2M mapping, shared 4K entry: split, if the range says so" },
 	{ PG_LEVEL_1G, false, 0, false, 0, PG_LEVEL_2M, true, RMP_PF_SPLIT,
-	  "user, 1G mapping, shared 2M entry: split" },
+	  "user, 1G mapping, shared 2M entry: split, if the range says so" },
 	{ PG_LEVEL_1G, false, 0, false, 0, PG_LEVEL_4K, true, RMP_PF_SPLIT,
-	  "user, 1G mapping, shared 4K entry: split" },
+	  "user, 1G mapping, shared 4K entry: split, if the range says so" },
 	{ PG_LEVEL_4K, false, 0, true, RMP_GUEST_ASID, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
 	  "user, 4K mapping, guest-assigned page: SIGBUS" },
 	{ PG_LEVEL_2M, false, 0, true, RMP_GUEST_ASID, PG_LEVEL_4K, true, RMP_PF_SIGBUS,
@@ -350,12 +369,31 @@ static void rmp_fault_zapped_during_lookup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rmp_user_level(addr), PG_LEVEL_NONE);
 }
 
+/* A 2M THP, mapped by a store: its address, and its head pfn in @head. */
+static unsigned long rmp_map_thp(struct kunit *test, unsigned long *head)
+{
+	unsigned long addr;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		kunit_skip(test, "no 2M user mappings: CONFIG_TRANSPARENT_HUGEPAGE is off");
+
+	addr = rmp_map_anon(test, PMD_SIZE, PMD_SIZE, true);
+	KUNIT_ASSERT_EQ(test, put_user(1, (u32 __user *)addr), 0);
+	KUNIT_ASSERT_EQ_MSG(test, rmp_user_level(addr),
+			    (unsigned int)PG_LEVEL_2M,
+			    "the first store did not map a THP");
+	*head = rmp_user_pfn(test, addr);
+	return addr;
+}
+
 /*
  * A 2M THP mapping over 4K RMP entries: the page inside the huge entry is
- * looked up, the decision is to split (wait while only the firmware holds
- * a page of the range), and after the fault core has handled
- * FAULT_FLAG_SPLIT_HUGE the same address maps the same page by a PTE, so
- * the decision becomes retry: the split resolved the violation.
+ * looked up, then every page of the 2M range. A guest's page there means
+ * split, only the firmware's wait, none assigned retry (a kernel access
+ * waits): the fault is stale, and a 2M mapping over shared pages is
+ * allowed. After the fault core has handled FAULT_FLAG_SPLIT_HUGE the same
+ * address maps the same page by a PTE, and the decision is retry without a
+ * scan: the split resolved the violation.
  */
 static void rmp_fault_thp_split(struct kunit *test)
 {
@@ -365,29 +403,25 @@ static void rmp_fault_thp_split(struct kunit *test)
 	unsigned long addr, head;
 	vm_fault_t ret = VM_FAULT_SIGSEGV;
 
-	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		kunit_skip(test, "no 2M user mappings: CONFIG_TRANSPARENT_HUGEPAGE is off");
-
-	addr = rmp_map_anon(test, PMD_SIZE, PMD_SIZE, true);
-	KUNIT_ASSERT_EQ(test, put_user(1, (u32 __user *)addr), 0);
+	addr = rmp_map_thp(test, &head);
 	mm = current->mm;
-	KUNIT_ASSERT_EQ_MSG(test, rmp_user_level(addr),
-			    (unsigned int)PG_LEVEL_2M,
-			    "the first store did not map a THP");
-	head = rmp_user_pfn(test, addr);
 	KUNIT_ASSERT_EQ(test, rmp_user_pfn(test, addr + off),
 			head + (off >> PAGE_SHIFT));
 
-	/* 4K RMP entries, the one hit shared: split. */
+	/* 4K RMP entries, none assigned: a stale fault, no split. */
 	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
-			RMP_PF_SPLIT);
+			RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn, head + (off >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, false),
+			RMP_PF_WAIT);
 
-	/* A 2M RMP entry covers the mapping: retry. */
+	/* A 2M RMP entry covers the mapping: retry, without a scan. */
 	rmp_fake_set(test, 0, false, PG_LEVEL_2M);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
 			RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
 
 	/* Guest-assigned: no split helps. */
 	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
@@ -397,7 +431,8 @@ static void rmp_fault_thp_split(struct kunit *test)
 	/*
 	 * The page hit is shared; another page of the 2M range is the
 	 * firmware's, for a command: wait, after looking up every page of
-	 * the range. A guest's instead: split, the scan stopping there.
+	 * the range. If the firmware gives it back during the scan: retry.
+	 * A guest's instead: split, the scan stopping there.
 	 */
 	rmp_fake_firmware(test, PG_LEVEL_4K);
 	rmp_fake(test)->only_pfn = head + 5;
@@ -406,6 +441,12 @@ static void rmp_fault_thp_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, false),
 			RMP_PF_WAIT);
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	rmp_fake(test)->release_after = 3;
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
+			RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
 	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
 	rmp_fake(test)->only_pfn = head + 5;
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
@@ -433,7 +474,73 @@ static void rmp_fault_thp_split(struct kunit *test)
 	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
 	KUNIT_EXPECT_EQ(test, rmp_pf_action(mm, addr + off, true),
 			RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn, head + (off >> PAGE_SHIFT));
+}
+
+/*
+ * The THP is zapped at the address while the last page of its range, a
+ * guest's, is looked up: the scan says split, but the address no longer
+ * maps the range it scanned, so retry.
+ */
+static void rmp_fault_scan_changed(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+
+	addr = rmp_map_thp(test, &head);
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake(test)->guest_pfn = head + HPAGE_PMD_NR - 1;
+	rmp_fake(test)->zap = addr + off;
+	rmp_fake(test)->zap_call = 1 + HPAGE_PMD_NR;
+	KUNIT_EXPECT_EQ(test, rmp_pf_action(current->mm, addr + off, true),
+			RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_NONE);
+}
+
+/*
+ * The range scan of a 1G mapping (a PFN or DAX PUD, a 1G hugetlb page), on
+ * the RMP table alone: a 2M RMP entry stands for its 512 pages, so a range
+ * of 2M entries takes 512 lookups, one of 4K entries 262144. None assigned:
+ * retry (a kernel access waits); only the firmware's: wait; a guest's, or
+ * a failed lookup: split, the scan stopping there.
+ */
+static void rmp_fault_scan_1g(struct kunit *test)
+{
+	const unsigned long nr = PUD_SIZE >> PAGE_SHIFT;
+	const u64 first = 3 * nr, pfn = first + 1234;
+	struct rmp_fake *f = rmp_fake(test);
+
+	rmp_fake_set(test, 0, false, PG_LEVEL_2M);
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, f->calls, PTRS_PER_PMD);
+	KUNIT_EXPECT_EQ(test, f->pfn, first);
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, false), RMP_PF_WAIT);
+
+	rmp_fake_firmware(test, PG_LEVEL_2M);
+	f->only_pfn = first + 5 * PTRS_PER_PMD;
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_WAIT);
+	KUNIT_EXPECT_EQ(test, f->calls, PTRS_PER_PMD);
+
+	rmp_fake_set(test, 0, true, PG_LEVEL_2M);
+	f->only_pfn = first + 7 * PTRS_PER_PMD;
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_SPLIT);
+	KUNIT_EXPECT_EQ(test, f->calls, 8);
+
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_RETRY);
+	KUNIT_EXPECT_EQ(test, f->calls, nr);
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	f->only_pfn = first + nr - 1;
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_WAIT);
+	KUNIT_EXPECT_EQ(test, f->calls, nr);
+
+	rmp_fake_set(test, -EFAULT, false, PG_LEVEL_4K);
+	KUNIT_EXPECT_EQ(test, rmp_pf_scan(pfn, PG_LEVEL_1G, true), RMP_PF_SPLIT);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
 }
 
 /* A store by put_user(): 0 or -EFAULT. */
@@ -542,54 +649,52 @@ static void rmp_fault_uaccess_released(struct kunit *test)
 }
 
 /*
- * The task is being killed (SIGKILL pending; the test thread, a kthread,
- * takes it as a signal of its own): a kernel access that would wait gets
- * -EFAULT at its first fault, for a firmware-owned page and for a
- * violation the table does not explain, and the mapping is left alone.
- * Once the signal is gone, the same access waits again and lands.
+ * A fatal signal is pending (the stub of rmp_pf_fatal_pending() says so,
+ * so that the test thread is not killed): a kernel access that would wait
+ * gets -EFAULT at its first fault, for a firmware-owned page and for a
+ * violation the table does not explain, and the mapping is left alone. A
+ * retry is not a wait: a mapping that changed during the lookup sends the
+ * access round again without asking, and it lands. Without the signal, the
+ * access waits again and lands.
  */
 static void rmp_fault_uaccess_killed(struct kunit *test)
 {
 	unsigned long addr = rmp_map_zero_page(test);
-	int firmware, unexplained;
-	unsigned int calls[2], checks[2];
+	unsigned long other = rmp_map_zero_page(test);
+	struct rmp_fake *f = rmp_fake(test);
 
-	allow_signal(SIGKILL);
-	KUNIT_ASSERT_EQ(test, send_sig(SIGKILL, current, 1), 0);
-	if (!fatal_signal_pending(current)) {
-		disallow_signal(SIGKILL);
-		KUNIT_FAIL(test, "no fatal signal pending after SIGKILL");
-		return;
-	}
-
+	f->fatal = true;
 	rmp_fake_firmware(test, PG_LEVEL_4K);
 	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
-	firmware = rmp_store(addr, 7);
-	calls[0] = rmp_fake(test)->calls;
-	checks[0] = rmp_fake(test)->checks;
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), -EFAULT);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
+	KUNIT_EXPECT_EQ(test, f->checks, 1);
+	KUNIT_EXPECT_EQ(test, f->fatal_checks, 1);
 
 	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
 	rmp_fake_faults(test, addr, PAGE_SIZE, 3);
-	unexplained = rmp_store(addr, 7);
-	calls[1] = rmp_fake(test)->calls;
-	checks[1] = rmp_fake(test)->checks;
-
-	flush_signals(current);
-	disallow_signal(SIGKILL);
-
-	KUNIT_EXPECT_EQ(test, firmware, -EFAULT);
-	KUNIT_EXPECT_EQ(test, calls[0], 1);
-	KUNIT_EXPECT_EQ(test, checks[0], 1);
-	KUNIT_EXPECT_EQ(test, unexplained, -EFAULT);
-	KUNIT_EXPECT_EQ(test, calls[1], 1);
-	KUNIT_EXPECT_EQ(test, checks[1], 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), -EFAULT);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
+	KUNIT_EXPECT_EQ(test, f->checks, 1);
+	KUNIT_EXPECT_EQ(test, f->fatal_checks, 1);
 	KUNIT_EXPECT_EQ(test, rmp_mapped_pfn(addr), zero_pfn(addr));
 
+	rmp_fake_set(test, 0, true, PG_LEVEL_4K);
+	f->zap = other;
+	rmp_fake_faults(test, other, PAGE_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(other, 7), 0);
+	KUNIT_EXPECT_EQ(test, f->calls, 1);
+	KUNIT_EXPECT_EQ(test, f->checks, 2);
+	KUNIT_EXPECT_EQ(test, f->fatal_checks, 0);
+	f->zap = 0;
+
+	f->fatal = false;
 	rmp_fake_firmware(test, PG_LEVEL_4K);
-	rmp_fake_faults(test, addr, PAGE_SIZE, 1);
+	rmp_fake_faults(test, addr, PAGE_SIZE, 2);
 	KUNIT_EXPECT_EQ(test, rmp_store(addr, 7), 0);
-	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1);
-	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 2);
+	KUNIT_EXPECT_EQ(test, f->calls, 2);
+	KUNIT_EXPECT_EQ(test, f->checks, 3);
+	KUNIT_EXPECT_EQ(test, f->fatal_checks, 2);
 }
 
 /*
@@ -614,12 +719,50 @@ static void rmp_fault_uaccess_retry(struct kunit *test)
 }
 
 /*
- * A 2M mapping of the huge zero page over 4K RMP entries: the store is
- * handled with FAULT_FLAG_SPLIT_HUGE, which splits the PMD and maps the
- * address by a PTE to a new page. Without the flag the same store would
- * replace the huge zero page by a THP, mapped by a PMD again.
+ * A 2M mapping of the huge zero page over 4K RMP entries, page 5 of the
+ * range a guest's: the store is handled with FAULT_FLAG_SPLIT_HUGE, which
+ * splits the PMD and maps the address by a PTE to a new page. Without the
+ * flag the same store would replace the huge zero page by a THP, mapped by
+ * a PMD again.
  */
 static void rmp_fault_uaccess_split(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+	u32 val = 0;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		kunit_skip(test, "no 2M user mappings: CONFIG_TRANSPARENT_HUGEPAGE is off");
+	addr = rmp_map_anon(test, PMD_SIZE, PMD_SIZE, true);
+	KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	if (rmp_user_level(addr) != PG_LEVEL_2M ||
+	    !is_huge_zero_pfn(rmp_mapped_pfn(addr)))
+		kunit_skip(test, "a read did not map the huge zero page (use_zero_page off?)");
+
+	head = rmp_mapped_pfn(addr);
+
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake(test)->guest_pfn = head + 5;
+	rmp_fake_faults(test, addr, PMD_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + 6);
+	KUNIT_EXPECT_TRUE(test, is_huge_zero_pfn(rmp_fake(test)->pfn));
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn & (HPAGE_PMD_NR - 1),
+			off >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_4K);
+	KUNIT_EXPECT_FALSE(test, is_huge_zero_pfn(rmp_mapped_pfn(addr + off)));
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+}
+
+/*
+ * The same mapping, no page of its range assigned by the time the fault is
+ * looked at (the firmware gave its page back): the fault is stale, and the
+ * store tries again, as an ordinary write fault that replaces the huge zero
+ * page by a THP, mapped by a PMD. A split would have mapped a PTE.
+ */
+static void rmp_fault_uaccess_stale_2m(struct kunit *test)
 {
 	const unsigned long off = 37 * PAGE_SIZE;
 	unsigned long addr;
@@ -637,11 +780,10 @@ static void rmp_fault_uaccess_split(struct kunit *test)
 	rmp_fake_faults(test, addr, PMD_SIZE, 1);
 	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
 	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
-	KUNIT_EXPECT_TRUE(test, is_huge_zero_pfn(rmp_fake(test)->pfn));
-	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn & (HPAGE_PMD_NR - 1),
-			off >> PAGE_SHIFT);
-	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
-			(unsigned int)PG_LEVEL_4K);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 2);
+	KUNIT_EXPECT_EQ_MSG(test, rmp_user_level(addr + off),
+			    (unsigned int)PG_LEVEL_2M,
+			    "split, or no THP for the write fault");
 	KUNIT_EXPECT_FALSE(test, is_huge_zero_pfn(rmp_mapped_pfn(addr + off)));
 	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
 	KUNIT_EXPECT_EQ(test, val, 7);
@@ -651,7 +793,8 @@ static void rmp_fault_uaccess_split(struct kunit *test)
  * The same mapping while the firmware holds another page of the 2M range
  * for two faults: the store waits instead of splitting (each fault looks
  * up the page hit and the 512 pages of the range), and lands once the
- * page is back. A split would have ended at the first fault.
+ * page is back. A split would have ended at the first fault. With a fatal
+ * signal pending, the store gets -EFAULT at the first fault instead.
  */
 static void rmp_fault_uaccess_wait_2m(struct kunit *test)
 {
@@ -668,6 +811,17 @@ static void rmp_fault_uaccess_wait_2m(struct kunit *test)
 		kunit_skip(test, "a read did not map the huge zero page (use_zero_page off?)");
 	head = rmp_mapped_pfn(addr);
 
+	/* With a fatal signal pending: -EFAULT at the first fault. */
+	rmp_fake(test)->fatal = true;
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	rmp_fake_faults(test, addr, PMD_SIZE, 2);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), -EFAULT);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 1);
+	KUNIT_EXPECT_TRUE(test, is_huge_zero_pfn(rmp_mapped_pfn(addr + off)));
+	rmp_fake(test)->fatal = false;
+
 	rmp_fake_firmware(test, PG_LEVEL_4K);
 	rmp_fake(test)->only_pfn = head + 5;
 	rmp_fake_faults(test, addr, PMD_SIZE, 2);
@@ -678,12 +832,188 @@ static void rmp_fault_uaccess_wait_2m(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, val, 7);
 }
 
+static void rmp_fput(void *file)
+{
+	fput(file);
+}
+
+/*
+ * A private hugetlb mapping of one page of @size, 2M or 1G (the x86_64 runs
+ * boot with hugepages=2 hugepagesz=1G hugepages=1), read once so that its
+ * page is mapped read-only by a PMD or PUD and a store takes a write
+ * fault. Its head pfn in @head. A hugetlb page cannot be split:
+ * FAULT_FLAG_SPLIT_HUGE gets SIGBUS for it.
+ */
+static unsigned long rmp_map_hugetlb(struct kunit *test, unsigned long size,
+				     unsigned long *head)
+{
+#ifdef CONFIG_HUGETLBFS
+	struct file *file;
+	unsigned long addr;
+	u32 val;
+
+	if (!hugepages_supported() || !size_to_hstate(size))
+		kunit_skip(test,
+			   "no %lu MiB pages for hugetlbfs: boot with hugepagesz=%luM",
+			   size >> 20, size >> 20);
+	/*
+	 * No reservation for the file: it would last until the file is
+	 * released after the case, as the test thread's mm does.
+	 */
+	file = hugetlb_file_setup(HUGETLB_ANON_FILE, size,
+				  mk_vma_flags(VMA_NORESERVE_BIT),
+				  HUGETLB_ANONHUGE_INODE, ilog2(size));
+	if (IS_ERR(file))
+		kunit_skip(test, "no hugetlb file (%ld)", PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rmp_fput, file),
+			0);
+	addr = kunit_vm_mmap(test, file, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE, 0);
+	if (!addr || IS_ERR_VALUE(addr))
+		kunit_skip(test, "no free %lu MiB huge page to map (%ld)",
+			   size >> 20, (long)addr);
+	KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)addr), 0);
+	KUNIT_ASSERT_EQ_MSG(test, rmp_user_level(addr),
+			    size == PUD_SIZE ? (unsigned int)PG_LEVEL_1G :
+			    (unsigned int)PG_LEVEL_2M,
+			    "a read did not map the huge page by one entry");
+	*head = rmp_mapped_pfn(addr);
+	return addr;
+#else
+	kunit_skip(test, "no hugetlbfs: CONFIG_HUGETLBFS is off");
+	return 0;
+#endif
+}
+
+/*
+ * Unmap it at the end of the case: the test thread's mm, and the huge page
+ * and reservation with it, would only go when the thread has exited, after
+ * the next case has asked for its own.
+ */
+static void rmp_unmap_hugetlb(struct kunit *test, unsigned long addr,
+			      unsigned long size)
+{
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, size), 0);
+}
+
+/*
+ * A 2M hugetlb mapping over 4K RMP entries, page 5 of its range a guest's:
+ * the split the decision asks for cannot happen, the store gets -EFAULT
+ * (SIGBUS from the fault core), and the mapping stays as it was.
+ */
+static void rmp_fault_uaccess_hugetlb_guest(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+
+	addr = rmp_map_hugetlb(test, PMD_SIZE, &head);
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake(test)->guest_pfn = head + 5;
+	rmp_fake_faults(test, addr, PMD_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), -EFAULT);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + 6);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 1);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_EQ(test, rmp_mapped_pfn(addr), head);
+	rmp_unmap_hugetlb(test, addr, PMD_SIZE);
+}
+
+/*
+ * The same, no page of the range assigned when the fault is looked at: the
+ * fault is stale, the store tries again and lands by an ordinary write
+ * fault, the huge page still mapped by its PMD. A split would have been
+ * SIGBUS, -EFAULT here, for a fault that had already resolved itself.
+ */
+static void rmp_fault_uaccess_hugetlb_stale(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+	u32 val = 0;
+
+	addr = rmp_map_hugetlb(test, PMD_SIZE, &head);
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake_faults(test, addr, PMD_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + HPAGE_PMD_NR);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 2);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+	rmp_unmap_hugetlb(test, addr, PMD_SIZE);
+}
+
+/*
+ * The same, the firmware holding page 5 for two faults (a command on the
+ * memory of a legacy SEV guest that its VMM maps by hugetlb pages): the
+ * store waits and lands, where a split would have been SIGBUS.
+ */
+static void rmp_fault_uaccess_hugetlb_wait(struct kunit *test)
+{
+	const unsigned long off = 37 * PAGE_SIZE;
+	unsigned long addr, head;
+	u32 val = 0;
+
+	addr = rmp_map_hugetlb(test, PMD_SIZE, &head);
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + 5;
+	rmp_fake_faults(test, addr, PMD_SIZE, 2);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 2 * (1 + HPAGE_PMD_NR));
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 3);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+	rmp_unmap_hugetlb(test, addr, PMD_SIZE);
+}
+
+/*
+ * A 1G hugetlb mapping over 4K RMP entries, as a VMM backs a guest with 1G
+ * pages: a guest's page in the range means split, which a hugetlb page
+ * cannot do, so -EFAULT after a scan that stops at that page; the
+ * firmware's page, for two faults, means wait, after a scan of all 262144
+ * pages each time, and the store lands.
+ */
+static void rmp_fault_uaccess_hugetlb_1g(struct kunit *test)
+{
+	const unsigned long nr = PUD_SIZE >> PAGE_SHIFT;
+	const unsigned long off = 3 * PMD_SIZE + 37 * PAGE_SIZE;
+	unsigned long addr, head;
+	u32 val = 0;
+
+	addr = rmp_map_hugetlb(test, PUD_SIZE, &head);
+	rmp_fake_set(test, 0, false, PG_LEVEL_4K);
+	rmp_fake(test)->guest_pfn = head + 5 * PTRS_PER_PMD + 3;
+	rmp_fake_faults(test, addr, PUD_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), -EFAULT);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 1 + 5 * PTRS_PER_PMD + 4);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->pfn, head + (off >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_1G);
+
+	rmp_fake_firmware(test, PG_LEVEL_4K);
+	rmp_fake(test)->only_pfn = head + nr - 1;
+	rmp_fake_faults(test, addr, PUD_SIZE, 2);
+	KUNIT_EXPECT_EQ(test, rmp_store(addr + off, 7), 0);
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->calls, 2 * (1 + nr));
+	KUNIT_EXPECT_EQ(test, rmp_fake(test)->checks, 3);
+	KUNIT_EXPECT_EQ(test, rmp_user_level(addr + off),
+			(unsigned int)PG_LEVEL_1G);
+	KUNIT_EXPECT_EQ(test, get_user(val, (u32 __user *)(addr + off)), 0);
+	KUNIT_EXPECT_EQ(test, val, 7);
+	rmp_unmap_hugetlb(test, addr, PUD_SIZE);
+}
+
 static struct kunit_case rmp_fault_cases[] = {
 	KUNIT_CASE_PARAM(rmp_fault_decide, rmp_decide_gen_params),
 	KUNIT_CASE(rmp_fault_4k),
 	KUNIT_CASE(rmp_fault_unmapped),
 	KUNIT_CASE(rmp_fault_zapped_during_lookup),
 	KUNIT_CASE(rmp_fault_thp_split),
+	KUNIT_CASE(rmp_fault_scan_changed),
+	KUNIT_CASE(rmp_fault_scan_1g),
 	KUNIT_CASE(rmp_fault_uaccess_sigbus),
 	KUNIT_CASE(rmp_fault_uaccess_firmware),
 	KUNIT_CASE(rmp_fault_uaccess_unexplained),
@@ -691,7 +1021,12 @@ static struct kunit_case rmp_fault_cases[] = {
 	KUNIT_CASE(rmp_fault_uaccess_killed),
 	KUNIT_CASE(rmp_fault_uaccess_retry),
 	KUNIT_CASE(rmp_fault_uaccess_split),
+	KUNIT_CASE(rmp_fault_uaccess_stale_2m),
 	KUNIT_CASE(rmp_fault_uaccess_wait_2m),
+	KUNIT_CASE(rmp_fault_uaccess_hugetlb_guest),
+	KUNIT_CASE(rmp_fault_uaccess_hugetlb_stale),
+	KUNIT_CASE(rmp_fault_uaccess_hugetlb_wait),
+	KUNIT_CASE(rmp_fault_uaccess_hugetlb_1g),
 	{}
 };
 
