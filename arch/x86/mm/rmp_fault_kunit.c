@@ -873,6 +873,7 @@ static unsigned long rmp_map_hugetlb(struct kunit *test, unsigned long size,
 		kunit_skip(test, "no free %lu MiB huge page to map (%ld)",
 			   size >> 20, (long)addr);
 	KUNIT_ASSERT_EQ(test, get_user(val, (u32 __user *)addr), 0);
+	KUNIT_ASSERT_EQ(test, val, 0);
 	KUNIT_ASSERT_EQ_MSG(test, rmp_user_level(addr),
 			    size == PUD_SIZE ? (unsigned int)PG_LEVEL_1G :
 			    (unsigned int)PG_LEVEL_2M,
