@@ -8,7 +8,7 @@
 #
 #   quick  the objects that use what the series changes: the TTM core, the
 #          GEM TTM/VRAM helpers, the fault and mmap code of every TTM driver,
-#          the drivers patch 22 edits, and the other users of
+#          the drivers the 6.12 backport's patch 24 edits, and the users of
 #          vmf_insert_pfn_pmd/pud (device DAX, fs/dax, vfio-pci); minutes
 #   full   those drivers' whole directories (amdgpu, radeon, nouveau, i915,
 #          xe, vmwgfx, qxl, bochs, hibmc, vboxvideo, loongson, ttm, vfio-pci,
