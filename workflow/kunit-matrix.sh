@@ -6,7 +6,8 @@
 #   kunit-matrix.sh TREE OUT [VARIANT ...]     (default: every variant)
 #
 # Each variant builds its kernel once (kunit.py build), then boots it once
-# per suite of its row (kunit.py exec with the suite's name as filter).
+# per suite of its row (kunit.py exec with the suite's name as filter; a
+# suite given as NAME:runs=CASE, one case, boots with NAME.CASE).
 # Build folders are OUT/<arch> and stay for incremental rebuilds; the raw
 # kernel logs of each variant's boots are kept as OUT/logs/<variant>.log.
 set -uo pipefail
@@ -69,6 +70,7 @@ for v in "${variants[@]}"; do
 		boot=(--arch=x86_64 --qemu_args='-m 5G -cpu qemu64,pdpe1gb=on -smp 2'
 		      --kernel_args='memmap=1G$0x80000000'
 		      --kernel_args='pfnmap_kunit.pud_base=0x80000000'
+		      --kernel_args='ttm_bo_vm_test.pud_base=0x80000000'
 		      --kernel_args='hugepages=2'
 		      --kernel_args='hugepagesz=1G' --kernel_args='hugepages=1')
 		;;
@@ -121,12 +123,18 @@ for v in "${variants[@]}"; do
 		status=1
 	else
 		IFS=, read -ra sl <<<"$suites"
-		for s in "${sl[@]}"; do
-			s=${s%%:*}
-			echo "=== kunit $v: kunit.py exec ${boot[*]} $s"
+		for spec in "${sl[@]}"; do
+			s=${spec%%:*}
+			# NAME:runs=CASE (one case) boots for that case alone
+			filter=$s
+			case $spec in
+			*:runs=*/*) ;;
+			*:runs=*) filter="$s.${spec#*:runs=}" ;;
+			esac
+			echo "=== kunit $v: kunit.py exec ${boot[*]} $filter"
 			rm -f "$out/$arch/test.log"
 			(cd "$tree" && ./tools/testing/kunit/kunit.py exec "${boot[@]}" \
-				--build_dir="$out/$arch" --timeout=900 "$s") \
+				--build_dir="$out/$arch" --timeout=900 "$filter") \
 				> "$out/logs/$v.$s.txt" 2>&1
 			src=$?
 			cat "$out/logs/$v.$s.txt" >> "$out/logs/$v.kunit.txt"
