@@ -68,8 +68,11 @@
 #define TBV_VRAM_ORDER		(ilog2(TBV_BO_PAGES) + 1)
 #define TBV_STRESS_PAGES	4
 #define TBV_STRESS_ITERATIONS	10000
-/* Give up on the stress case after this long, rather than hit KUnit's timeout. */
-#define TBV_STRESS_DEADLINE	(120 * HZ)
+/*
+ * Give up on a stress case after this long, rather than hit KUnit's timeout
+ * (300 s by default); a loaded machine under TCG needs more than 120 s.
+ */
+#define TBV_STRESS_DEADLINE	(240 * HZ)
 
 /*
  * A 1 GiB range of physical memory outside System RAM for the PUD case of
@@ -99,6 +102,12 @@ struct tbv_test {
 	unsigned long vram_skew;
 	/* swap pages 1 and 2 of each ttm_tt: not physically contiguous */
 	bool scramble;
+	/*
+	 * The GEM object gets a shmem file it is never mapped through, as
+	 * drm_gem_object_init() gives the buffer objects of the VRAM helpers,
+	 * qxl and loongson.
+	 */
+	bool shmem_gem;
 	/* caching of the ttm_tt of the next buffer object */
 	enum ttm_caching tt_caching;
 	struct page *vram;
@@ -557,8 +566,16 @@ static void tbv_bo_create_type(struct tbv_test *t, enum ttm_bo_type type,
 
 	bo = kzalloc_obj(*bo, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bo);
-	drm_gem_private_object_init(t->devs->drm, &bo->base,
-				    pages << PAGE_SHIFT);
+	if (t->shmem_gem) {
+		err = drm_gem_object_init(t->devs->drm, &bo->base,
+					  pages << PAGE_SHIFT);
+		if (err)
+			kfree(bo);
+		KUNIT_ASSERT_EQ(test, err, 0);
+	} else {
+		drm_gem_private_object_init(t->devs->drm, &bo->base,
+					    pages << PAGE_SHIFT);
+	}
 	bo->base.funcs = &tbv_gem_funcs;
 	err = ttm_bo_init_reserved(&t->bdev, bo, type,
 				   tbv_placement(mem_type), 0, &ctx, sg, NULL,
@@ -2133,6 +2150,43 @@ static void ttm_bo_vm_huge_fallback(struct kunit *test)
 }
 
 /*
+ * The VRAM helpers, qxl and loongson create their buffer objects with
+ * drm_gem_object_init(), which gives each a shmem file that nothing maps
+ * through: drm_gem_get_unmapped_area() must place their mappings by
+ * &drm_gem_object_funcs.mapping_order as well, not by shmem, which leaves
+ * them where they fall. Four mappings, each after a page of anonymous
+ * memory, so that none is aligned by chance; one fault then maps 2 MiB.
+ */
+static void ttm_bo_vm_huge_shmem_file(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long addr[4], spacer;
+	int i;
+
+	t->shmem_gem = true;
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	KUNIT_ASSERT_NOT_NULL(test, t->bo->base.filp);
+	for (i = 0; i < ARRAY_SIZE(addr); i++) {
+		spacer = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+		KUNIT_ASSERT_FALSE(test, !spacer || IS_ERR_VALUE(spacer));
+		tbv_huge_map(t, 2 * n);
+		addr[i] = t->uaddr;
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(addr[i], PMD_SIZE),
+				      "mapping %d: mmap(NULL) returned %#lx", i,
+				      addr[i]);
+	}
+	if (IS_ALIGNED(t->uaddr, PMD_SIZE)) {
+		KUNIT_EXPECT_EQ(test, tbv_write(t, 3, tbv_pattern(3, 1)), 1);
+		tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	}
+	for (i = 0; i < ARRAY_SIZE(addr); i++)
+		KUNIT_EXPECT_EQ(test, vm_munmap(addr[i], t->len), 0);
+	t->uaddr = 0;
+}
+
+/*
  * drm_gem_mmap() maps a GEM object from its start only, which is what
  * drm_gem_get_unmapped_area() aligns a mapping for: a mapping from page 1
  * is refused. munmap() of part of a huge entry splits it: the rest of its
@@ -3003,6 +3057,7 @@ static void ttm_bo_vm_huge_pud(struct kunit *test)
 static struct kunit_case ttm_bo_vm_huge_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_bo_vm_huge_pmd_map, tbv_huge_gen_params),
 	KUNIT_CASE_PARAM(ttm_bo_vm_huge_fallback, tbv_fallback_gen_params),
+	KUNIT_CASE(ttm_bo_vm_huge_shmem_file),
 	KUNIT_CASE(ttm_bo_vm_huge_partial),
 	KUNIT_CASE(ttm_bo_vm_huge_mprotect),
 	KUNIT_CASE(ttm_bo_vm_huge_mremap),
