@@ -431,8 +431,7 @@ static void run_size(int fd, const char *drv, unsigned long mib,
 		return;
 	}
 	/* fragmented memory cannot be mapped huge: judged by pages, skipped */
-	if (expect == EXPECT_HUGE && size >= pmd_size && !misalign &&
-	    contig == 0) {
+	if (expect == EXPECT_HUGE && size >= pmd_size && contig == 0) {
 		why = over_limit(&pop, &rd, &wr, &wr2, size / page_size);
 		if (!why) {
 			ksft_test_result_code(KSFT_SKIP, name,
@@ -441,7 +440,7 @@ static void run_size(int fd, const char *drv, unsigned long mib,
 			return;
 		}
 		limit = size / page_size;
-	} else if (expect == EXPECT_HUGE && size >= pmd_size && !misalign) {
+	} else if (expect == EXPECT_HUGE && size >= pmd_size) {
 		/* a tail short of a PMD: up to one fault per page */
 		limit = size / pmd_size + (size % pmd_size) / page_size;
 		why = over_limit(&pop, &rd, &wr, &wr2, limit);
