@@ -22,8 +22,11 @@
 #   make drivers-quick  the same for the objects that use what changed
 #   make cocci      coccicheck report mode on the touched .c files
 #   make am-check   git am of the backport onto older Debian 6.12.y sources
-#   make bench      end-to-end benchmark of the backport (dumb_mmap under
-#                   QEMU with bochs and qxl, v6.12 against the backport)
+#   make bench      end-to-end benchmark on 7.3 (dumb_mmap under QEMU,
+#                   x86_64, qxl (TTM) and bochs (GEM shmem), 7.3 against
+#                   the series); results in workflow/bench/results-7.3
+#   make bp-bench   the same for the backport (bochs and qxl, v6.12
+#                   against the backport, x86_64 and arm64)
 #   make clean      remove the build folders (keeps the trees)
 
 WORK      ?= $(CURDIR)/build
@@ -41,7 +44,7 @@ STAGES_CHECK := setup tree views kunit static backport
 AM_VERSIONS  ?= 6.12.115-2~deb12u1
 
 STAGES := setup tree views kunit kunit-main static backport bp-tree bp-kunit \
-	  bench bench-quick docs am-check drivers drivers-quick cocci
+	  bench bench-quick bp-bench docs am-check drivers drivers-quick cocci
 
 .PHONY: all main check export bp-export clean distclean $(STAGES) $(addprefix do-,$(STAGES))
 
@@ -89,11 +92,22 @@ do-bp-kunit:
 	MATRIX=$(CURDIR)/backport/6.12/matrix.txt KCONF_DIR=$(CURDIR)/backport/6.12/kunit \
 		bash workflow/kunit-matrix.sh $(BP_TREE) $(BP_OUT) um
 
+BENCH_OUT ?= $(WORK)/out-bench
+BENCH_FULL_SIZES  := 1,2,4,8,16,32,64,128,256
+BENCH_QUICK_SIZES := 1,2,8,64
+BENCH_73  := BENCH_ARCHES=x86_64 BENCH_DEVICES_x86_64="qxl bochs-display" \
+	     BENCH_MEASURE_ONLY=bochs-display BENCH_QUICK_DEVICE=qxl BENCH_BASE=7.3
+
 do-bench:
-	bash workflow/bench/bench.sh full $(BP_TREE) $(BP_OUT) $(CURDIR)/workflow/bench/results
+	$(BENCH_73) BENCH_SIZES=$(or $(BENCH_SIZES),$(BENCH_FULL_SIZES)) \
+		bash workflow/bench/bench.sh full $(TREE) $(BENCH_OUT) $(CURDIR)/workflow/bench/results-7.3
 
 do-bench-quick:
-	bash workflow/bench/bench.sh quick $(BP_TREE) $(BP_OUT)
+	$(BENCH_73) BENCH_SIZES=$(or $(BENCH_SIZES),$(BENCH_QUICK_SIZES)) \
+		bash workflow/bench/bench.sh quick $(TREE) $(BENCH_OUT)
+
+do-bp-bench:
+	bash workflow/bench/bench.sh full $(BP_TREE) $(BP_OUT) $(CURDIR)/workflow/bench/results
 
 do-docs:
 	bash workflow/docs-check.sh $(TREE) $(OUT)

@@ -1,12 +1,23 @@
 #!/bin/bash
 # End-to-end benchmark: the dumb_mmap selftest (tools/testing/selftests/
-# drivers/gpu/dumb_mmap) in QEMU with real TTM drivers (bochs, qxl), base
-# v6.12 against the series.
+# drivers/gpu/dumb_mmap) in QEMU with real DRM drivers, the tree's base
+# (tag "base") against its series: on 7.3, qxl (TTM) and bochs (GEM shmem
+# there, the neighbour to beat) on x86_64; on 6.12, bochs and qxl (both TTM)
+# on x86_64 and bochs on arm64.
+#
+# Environment: BENCH_ARCHES (default "x86_64 arm64"), BENCH_DEVICES_x86_64
+# and BENCH_DEVICES_arm64 (the full mode's devices), BENCH_QUICK_DEVICE
+# (the quick mode's x86_64 device, bochs-display by default), BENCH_BASE
+# (the base's name in the report), BENCH_SIZES, BENCH_MEASURE_ONLY (devices
+# measured with -e none: drivers that track writes through write faults,
+# such as GEM shmem's pfn_mkwrite, take two faults for a page's first store
+# by design).
 #
 #   bench.sh full  TREE OUT RESULTS   every kernel, device and size; table,
 #                                     TSV and plot into RESULTS
 #   bench.sh quick TREE OUT           the series' kernels only, a few sizes,
 #                                     fault counts asserted (below)
+#   bench.sh build TREE OUT           build what full needs, run nothing
 #
 # Kernels: tinyconfig + workflow/bench/<arch>.config + the selftest's config
 # fragment, the same files for base (a worktree of TREE at tag "base") and
@@ -17,8 +28,8 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ $# -lt 3 ] || { [ "$1" != full ] && [ "$1" != quick ]; }; then
-	echo "usage: bench.sh full|quick TREE OUT [RESULTS]" >&2
+if [ $# -lt 3 ] || { [ "$1" != full ] && [ "$1" != quick ] && [ "$1" != build ]; }; then
+	echo "usage: bench.sh full|quick|build TREE OUT [RESULTS]" >&2
 	exit 2
 fi
 mode=$1
@@ -36,14 +47,16 @@ if [ -d /usr/lib/ccache ]; then
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 fi
 
+read -ra arches <<<"${BENCH_ARCHES:-x86_64 arm64}"
+read -ra devs_x86_64 <<<"${BENCH_DEVICES_x86_64:-bochs-display qxl}"
+read -ra devs_arm64 <<<"${BENCH_DEVICES_arm64:-bochs-display}"
+quick_dev=${BENCH_QUICK_DEVICE:-bochs-display}
 case $mode in
-full)
-	arches=(x86_64 arm64)
+full|build)
 	kinds=(base series)
 	sizes=${BENCH_SIZES:-2,4,8,16,32,64,128,256}
 	;;
 quick)
-	arches=(x86_64 arm64)
 	kinds=(series)
 	sizes=${BENCH_SIZES:-1,2,8,64}
 	;;
@@ -137,12 +150,13 @@ build_initramfs() {
 	ok "$arch: dumb_mmap and initramfs built"
 }
 
-# run ARCH KIND CPU DEVICE SIZES EXPECT WANT [CMDLINE]: one boot; dumb_mmap
-# must exit with WANT and report every size (no skip). The "# result" lines
-# of a run without CMDLINE go to results.txt.
+# run ARCH KIND CPU DEVICE SIZES EXPECT WANT [CMDLINE [LABEL]]: one boot;
+# dumb_mmap must exit with WANT and report every size (no skip). The
+# "# result" lines of a run without CMDLINE, or with a LABEL, go to
+# results.txt, under the device name, or the device name and LABEL.
 run() {
 	local arch=$1 kind=$2 cpu=$3 dev=$4 sz=$5 expect=$6 want=$7 extra=${8:-}
-	local log qemu append rc what n
+	local label=${9:-} log qemu append rc what n
 	what="$arch $cpu $kind $dev${extra:+ $extra} (sizes $sz${expect:+, -e $expect})"
 	log=$bench/logs/$arch-$cpu-$kind-$dev${extra:+-${extra//[ =]/-}}.log
 	append="panic=-1 $extra DUMB_SIZES=$sz${expect:+ DUMB_EXPECT=$expect}"
@@ -160,8 +174,11 @@ run() {
 		-no-reboot -device "$dev" -initrd "$bench/prog-$arch/initramfs.cpio" \
 		< /dev/null > "$log" 2>&1
 	rc=$(sed -n 's/^bench: dumb_mmap exit status \([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
-	[ -n "$extra" ] || sed -n 's/^# result //p' "$log" | tr -d '\r' |
-		sed "s|^|arch=$arch cpu=$cpu kernel=$kind device=$dev |" >> "$bench/results.txt"
+	if [ -z "$extra" ] || [ -n "$label" ]; then
+		sed -n 's/^# result //p' "$log" | tr -d '\r' |
+			sed "s|^|arch=$arch cpu=$cpu kernel=$kind device=$dev${label:+,$label} |" \
+			>> "$bench/results.txt"
+	fi
 	grep -E '^(ok|not ok) ' "$log" | tr -d '\r' | sed "s|^|bench: $arch $cpu $kind $dev${extra:+ $extra}: |"
 	if grep -qE 'WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN' "$log"; then
 		bad "$what: kernel warning in $log"
@@ -193,6 +210,7 @@ for arch in "${arches[@]}"; do
 	build_initramfs "$arch" || continue
 	for kind in "${kinds[@]}"; do
 		build_kernel "$arch" "$kind" || continue
+		[ "$mode" = build ] && continue
 		if [ "$mode" = quick ]; then
 			# One fault per PMD entry (per page below 2 MiB). With
 			# mappings one page off a PMD boundary (-u), TTM falls
@@ -201,22 +219,35 @@ for arch in "${arches[@]}"; do
 			# dirty bits, at most one fault per page (the mkwrite
 			# patches; v6.12 takes 17 per 16 pages).
 			if [ "$arch" = x86_64 ]; then
-				run x86_64 "$kind" max bochs-display "$sizes" huge 0
-				run x86_64 "$kind" max bochs-display 2,8 huge 1 DUMB_MISALIGN=1
+				run x86_64 "$kind" max "$quick_dev" "$sizes" huge 0
+				run x86_64 "$kind" max "$quick_dev" 2,8 huge 1 DUMB_MISALIGN=1
+				run x86_64 "$kind" max "$quick_dev" "$sizes" page 0
 			else
 				run arm64 "$kind" cortex-a57 bochs-display "$sizes" huge 0
 				run arm64 "$kind" cortex-a57 bochs-display 2,8 page 0 DUMB_MISALIGN=1
 			fi
 			continue
 		fi
-		# the series at its limit; the base only measured
+		# the series at its limit; the base at the program's default
+		# (-e page on 7.3, measured only on 6.12). Mappings
+		# one page off a PMD boundary (-u) measure the PTE path of
+		# both, with the huge faults that fall back on the series.
 		e=$([ "$kind" = series ] && echo huge)
 		if [ "$arch" = x86_64 ]; then
-			run x86_64 "$kind" max bochs-display "$sizes" "$e" 0
-			run x86_64 "$kind" max qxl "$sizes" "$e" 0
+			for dev in "${devs_x86_64[@]}"; do
+				e2=$e u=
+				if [[ " ${BENCH_MEASURE_ONLY:-} " == *" $dev "* ]]; then
+					e2=none u=none
+				fi
+				run x86_64 "$kind" max "$dev" "$sizes" "$e2" 0
+				run x86_64 "$kind" max "$dev" "$sizes" "$u" 0 \
+					DUMB_MISALIGN=1 unaligned
+			done
 		else
-			run arm64 "$kind" max bochs-display "$sizes" "$e" 0
-			run arm64 "$kind" cortex-a57 bochs-display "$sizes" "$e" 0
+			for dev in "${devs_arm64[@]}"; do
+				run arm64 "$kind" max "$dev" "$sizes" "$e" 0
+				run arm64 "$kind" cortex-a57 "$dev" "$sizes" "$e" 0
+			done
 		fi
 	done
 done

@@ -5,7 +5,8 @@
 
 RESULTS.TXT holds one line per run and size: key=value pairs, as bench.sh
 writes them from the "# result" lines of dumb_mmap. Writes OUTDIR/table.md
-(one table per machine and device: base v6.12 against the series),
+(one table per machine and device: the base, named by BENCH_BASE (v6.12 by
+default), against the series),
 OUTDIR/results.tsv (every number), and OUTDIR/dumb_mmap-<arch>.png (faults
 and time per MiB against buffer size, with gnuplot), and prints the table.
 """
@@ -13,6 +14,8 @@ import collections
 import os
 import subprocess
 import sys
+
+BASE = os.environ.get('BENCH_BASE', 'v6.12')
 
 
 def load(path):
@@ -56,8 +59,8 @@ def main():
         lines.append(f'### {arch} (`-cpu {cpu}`), `-device {dev}`, driver '
                      f'{next(iter(next(iter(sizes.values())).values()))["driver"]}')
         lines.append('')
-        lines.append('| MiB | write faults base | series | read+write faults base | series '
-                     '| µs/MiB base | series | base/series time | huge |')
+        lines.append(f'| MiB | write faults {BASE} | series | read+write faults {BASE} | series '
+                     f'| µs/MiB {BASE} | series | {BASE}/series time | huge |')
         lines.append('|---:|---:|---:|---:|---:|---:|---:|---:|:---:|')
         for size in sorted(sizes):
             k = sizes[size]
@@ -94,7 +97,7 @@ def main():
                     pts = [(sz, sizes[sz][kind]) for sz in sorted(sizes) if kind in sizes[sz]]
                     if not pts:
                         continue
-                    series.append(f'{"v6.12" if kind == "base" else "series"} {dev} {cpu}')
+                    series.append(f'{BASE if kind == "base" else "series"} {dev} {cpu}')
                     f.write(f'# {series[-1]}\n')
                     for sz, r in pts:
                         f.write(f'{sz} {r["write2_faults"]} {r["us_per_mib"]}\n')
@@ -106,7 +109,7 @@ def main():
         script = f"""
 set terminal pngcairo noenhanced size 1200,560 font ',10'
 set output '{png}'
-set multiplot layout 1,2 title 'dumb buffer write-touch, {arch} QEMU TCG: v6.12 against the series'
+set multiplot layout 1,2 title 'dumb buffer write-touch, {arch} QEMU TCG: {BASE} against the series'
 set logscale xy 2
 set xlabel 'buffer size (MiB)'
 set grid

@@ -1022,7 +1022,8 @@ static void tbv_set_caching(struct tbv_test *t)
 /*
  * A read fault on a buffer object in system memory populates its ttm_tt and
  * maps TTM_BO_VM_NUM_PREFAULT pages from the faulting one, each to its page,
- * with the caching of the ttm_tt, clean.
+ * with the caching of the ttm_tt, ready for stores: the mapping is shared and
+ * writable, so the entries are young, dirty and writable.
  */
 static void ttm_bo_vm_system_read_fault(struct kunit *test)
 {
@@ -1041,7 +1042,7 @@ static void ttm_bo_vm_system_read_fault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, TBV_BO_PAGES),
 			TTM_BO_VM_NUM_PREFAULT);
 	for (i = 0; i < TTM_BO_VM_NUM_PREFAULT; i++)
-		KUNIT_EXPECT_FALSE(test, pte_dirty(tbv_expect_mapped(t, i)));
+		tbv_expect_state(t, i, true, true);
 
 	/* A fault in the middle maps from there on, up to the end. */
 	KUNIT_EXPECT_EQ(test, tbv_read(t, TBV_BO_PAGES - 4, &val), 1);
@@ -1058,13 +1059,15 @@ static void ttm_bo_vm_system_read_fault(struct kunit *test)
 
 /*
  * A write fault installs young, dirty and writable entries at once, for
- * the faulting page and the prefaulted ones; a read fault installs clean
- * entries.
+ * the faulting page and the prefaulted ones, and so does a read fault: the
+ * mapping is shared and writable. A store to a page a read fault mapped then
+ * takes no fault, also where the hardware does not set the dirty bit, and a
+ * write fault on an entry that is there is the core's business, as before.
  */
 static void ttm_bo_vm_write_fault_dirty(struct kunit *test)
 {
 	struct tbv_test *t = test->priv;
-	unsigned long i, expect;
+	unsigned long i;
 	vm_fault_t ret;
 
 	tbv_set_caching(t);
@@ -1079,44 +1082,21 @@ static void ttm_bo_vm_write_fault_dirty(struct kunit *test)
 	ret = tbv_inject(t, 2 * TTM_BO_VM_NUM_PREFAULT, 0);
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
 	for (i = 2 * TTM_BO_VM_NUM_PREFAULT; i < 3 * TTM_BO_VM_NUM_PREFAULT; i++)
-		KUNIT_EXPECT_FALSE(test, pte_dirty(tbv_expect_mapped(t, i)));
+		tbv_expect_state(t, i, true, true);
 	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, TBV_BO_PAGES),
 			2 * TTM_BO_VM_NUM_PREFAULT);
 
-	/*
-	 * A store to a page a read fault mapped is the core's business, as
-	 * before: one more fault where the hardware does not set the dirty
-	 * bit.
-	 */
 	i = 2 * TTM_BO_VM_NUM_PREFAULT + 1;
 	migrate_disable();
-	expect = tbv_clean_write_faults();
-	KUNIT_EXPECT_EQ(test, tbv_write(t, i, 1), expect);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, i, 1), 0);
 	migrate_enable();
-	/* UML's user copies check pte_write() and set no dirty bit. */
-	tbv_expect_state(t, i, !IS_ENABLED(CONFIG_UML), true);
+	tbv_expect_state(t, i, true, true);
 
-	/*
-	 * So is a write fault on an entry that is there: the core marks it
-	 * dirty without calling TTM, and its neighbours stay clean.
-	 */
+	/* The core finds the entry ready and does not call TTM. */
 	i = 2 * TTM_BO_VM_NUM_PREFAULT + 2;
 	ret = tbv_inject(t, i, FAULT_FLAG_WRITE);
 	TBV_EXPECT_FAULT(test, ret, 0);
 	tbv_expect_state(t, i, true, true);
-	KUNIT_EXPECT_FALSE(test, pte_dirty(tbv_expect_mapped(t, i + 1)));
-
-	/*
-	 * A write fault whose prefault window covers clean entries, mapped
-	 * by an earlier read fault, makes them dirty and writable too.
-	 */
-	i = 3 * TTM_BO_VM_NUM_PREFAULT;
-	TBV_EXPECT_FAULT(test, tbv_inject(t, i + 4, 0), VM_FAULT_NOPAGE);
-	KUNIT_EXPECT_FALSE(test, pte_dirty(tbv_expect_mapped(t, i + 4)));
-	TBV_EXPECT_FAULT(test, tbv_inject(t, i, FAULT_FLAG_WRITE),
-			 VM_FAULT_NOPAGE);
-	for (; i < TBV_BO_PAGES; i++)
-		tbv_expect_state(t, i, true, true);
 	tbv_unmap(t);
 }
 
@@ -1168,6 +1148,52 @@ static void ttm_bo_vm_write_touch_faults(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, tbv_read(t, i, &val), 0);
 		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
 	}
+	tbv_unmap(t);
+}
+
+/*
+ * Reading every page of a buffer object and then writing every page takes one
+ * fault per prefault window for the reads and none for the writes, also where
+ * the hardware does not set the dirty bit (arm64 without FEAT_HAFDBS, where a
+ * clean entry would cost a fault per page on its first store). A mapping
+ * that is not writable gets clean, read-only entries.
+ */
+static void ttm_bo_vm_write_after_read(struct kunit *test)
+{
+	const struct tbv_mem_param *p = test->param_value;
+	struct tbv_test *t = test->priv;
+	unsigned long i, addr, read_faults = 0, write_faults = 0;
+	u32 val;
+
+	tbv_bo_create(t, p->mem_type, TBV_BO_PAGES);
+	tbv_map(t, TBV_BO_PAGES);
+
+	migrate_disable();
+	for (i = 0; i < TBV_BO_PAGES; i++)
+		read_faults += tbv_read(t, i, &val);
+	for (i = 0; i < TBV_BO_PAGES; i++)
+		write_faults += tbv_write(t, i, tbv_pattern(i, 1));
+	migrate_enable();
+	kunit_info(test, "%s, dirty bit set by %s: %lu faults to read %lu pages, %lu to write them then\n",
+		   p->name, tbv_clean_write_faults() ? "software" : "hardware",
+		   read_faults, (unsigned long)TBV_BO_PAGES, write_faults);
+	KUNIT_EXPECT_EQ(test, read_faults,
+			TBV_BO_PAGES / TTM_BO_VM_NUM_PREFAULT);
+	KUNIT_EXPECT_EQ(test, write_faults, 0);
+	for (i = 0; i < TBV_BO_PAGES; i++)
+		tbv_expect_state(t, i, true, true);
+	tbv_unmap(t);
+
+	addr = kunit_vm_mmap(test, t->file, 0, TBV_BO_PAGES << PAGE_SHIFT,
+			     PROT_READ, MAP_SHARED,
+			     drm_vma_node_offset_addr(&t->bo->base.vma_node));
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	t->uaddr = addr;
+	t->len = TBV_BO_PAGES << PAGE_SHIFT;
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
+	for (i = 0; i < TTM_BO_VM_NUM_PREFAULT; i++)
+		tbv_expect_state(t, i, false, false);
 	tbv_unmap(t);
 }
 
@@ -1352,7 +1378,7 @@ static void ttm_bo_vm_move_zaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, n), 0);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
 	for (i = 0; i < n; i++) {
-		tbv_expect_state(t, i, false, true);
+		tbv_expect_state(t, i, true, true);
 		KUNIT_EXPECT_EQ(test, tbv_read(t, i, &val), 0);
 		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
 		tbv_write(t, i, tbv_pattern(i, 2));
@@ -1718,6 +1744,7 @@ static struct kunit_case ttm_bo_vm_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_bo_vm_system_read_fault, tbv_caching_gen_params),
 	KUNIT_CASE_PARAM(ttm_bo_vm_write_fault_dirty, tbv_caching_gen_params),
 	KUNIT_CASE_PARAM(ttm_bo_vm_write_touch_faults, tbv_mem_gen_params),
+	KUNIT_CASE_PARAM(ttm_bo_vm_write_after_read, tbv_mem_gen_params),
 	KUNIT_CASE(ttm_bo_vm_pfn_mkwrite_unchanged),
 	KUNIT_CASE(ttm_bo_vm_pfn_mkwrite_pagetable_clean),
 	KUNIT_CASE(ttm_bo_vm_readonly_prot_unchanged),
@@ -1920,9 +1947,9 @@ static void tbv_huge_bo(struct tbv_test *t, u32 mem_type,
  * mmap(NULL) through the DRM file is placed PMD-aligned by
  * drm_gem_get_unmapped_area(), and one fault maps each PMD of a contiguous
  * buffer object by a special leaf with the placement's memory type. A
- * write fault makes it young, dirty and writable; a read fault leaves it
- * clean, and a store to it then costs one more fault only where the
- * hardware does not set dirty bits. No PTE is left.
+ * write fault makes it young, dirty and writable, and so does a read fault,
+ * the mapping being shared and writable: a store after a read costs no
+ * fault, also where the hardware does not set dirty bits. No PTE is left.
  */
 static void ttm_bo_vm_huge_pmd_map(struct kunit *test)
 {
@@ -1945,10 +1972,9 @@ static void ttm_bo_vm_huge_pmd_map(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, faults, 0);
 
 	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 7, &val), 1);
-	tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
 	migrate_disable();
-	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 8, tbv_pattern(n + 8, 1)),
-			tbv_clean_write_faults());
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 8, tbv_pattern(n + 8, 1)), 0);
 	migrate_enable();
 	tbv_expect_leaf(t, 2 * n - 1, PMD_ORDER, true, true);
 
@@ -2079,7 +2105,7 @@ static void ttm_bo_vm_huge_fallback(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
 		/* The other half was never mapped: huge. */
 		KUNIT_EXPECT_EQ(test, tbv_read(t, n, &val), 1);
-		tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+		tbv_expect_leaf(t, n, PMD_ORDER, true, true);
 		tbv_unmap(t);
 		return;
 	}
@@ -2116,7 +2142,7 @@ static void ttm_bo_vm_huge_fallback(struct kunit *test)
 		 */
 		ret = tbv_inject(t, n + 10, 0);
 		TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
-		tbv_expect_leaf(t, n + 10, 0, false, true);
+		tbv_expect_leaf(t, n + 10, 0, true, true);
 	}
 	KUNIT_EXPECT_EQ(test, tbv_count_entries(t, first,
 						min(first + n, pages),
@@ -2134,9 +2160,9 @@ static void ttm_bo_vm_huge_fallback(struct kunit *test)
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
 	if (p->kind == TBV_FB_VMA_ENDS_INSIDE ||
 	    p->kind == TBV_FB_NOT_CONTIGUOUS)
-		tbv_expect_leaf(t, i, PMD_ORDER, false, true);
+		tbv_expect_leaf(t, i, PMD_ORDER, true, true);
 	else
-		tbv_expect_leaf(t, i, 0, false, write);
+		tbv_expect_leaf(t, i, 0, dirty, write);
 
 	if (p->kind == TBV_FB_NOT_CONTIGUOUS) {
 		/* Prefaulting stops before the leaf that follows. */
@@ -2144,7 +2170,7 @@ static void ttm_bo_vm_huge_fallback(struct kunit *test)
 		TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
 		tbv_expect_leaf(t, n - 2, 0, true, true);
 		tbv_expect_leaf(t, n - 1, 0, true, true);
-		tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+		tbv_expect_leaf(t, n, PMD_ORDER, true, true);
 	}
 	tbv_unmap(t);
 }
@@ -2221,7 +2247,7 @@ static void ttm_bo_vm_huge_partial(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
 	KUNIT_EXPECT_EQ(test, val, tbv_pattern(0, 1));
-	tbv_expect_leaf(t, 0, 0, false, true);
+	tbv_expect_leaf(t, 0, 0, true, true);
 	KUNIT_EXPECT_NE(test, copy_from_user(&val, tbv_user(t, n / 2),
 					     sizeof(val)), 0);
 	/* The second PMD is untouched. */
@@ -2268,11 +2294,11 @@ static long tbv_syscall(unsigned int nr, unsigned long a0, unsigned long a1,
 
 /*
  * mprotect() keeps a huge entry and its memory type, and changes only its
- * access bits. Made writable again, a clean entry is writable (x86) or
- * writable-clean (arm64): the next store costs a fault only where the
- * hardware does not set dirty bits, and splits nothing. A range that
- * covers part of an entry splits it; the parts refault by PTEs with their
- * vma's protection.
+ * access bits. Made writable again, the entry, dirty since its read fault,
+ * is writable at once (or, where the core leaves it read-only, upgraded by
+ * one fault through ->huge_fault()), and splits nothing. A range that covers
+ * part of an entry splits it; the parts refault by PTEs with their vma's
+ * protection: clean and read-only where the vma is read-only.
  */
 static void ttm_bo_vm_huge_mprotect(struct kunit *test)
 {
@@ -2286,24 +2312,24 @@ static void ttm_bo_vm_huge_mprotect(struct kunit *test)
 	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
 	tbv_huge_map(t, 2 * n);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, 0, &val), 1);
-	tbv_expect_leaf(t, 0, PMD_ORDER, false, true);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
 
 	ret = tbv_syscall(__NR_mprotect, t->uaddr, t->len, PROT_READ, 0, 0);
 	if (ret == -EOPNOTSUPP)
 		kunit_skip(test, TBV_NO_SYSCALLS);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	tbv_expect_leaf(t, 0, PMD_ORDER, false, false);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, false);
 	KUNIT_EXPECT_EQ(test, put_user(1, tbv_user(t, 3)), -EFAULT);
 
 	ret = tbv_syscall(__NR_mprotect, t->uaddr, t->len,
 			  PROT_READ | PROT_WRITE, 0, 0);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_ASSERT_EQ(test, tbv_read_entry(t, 0, &e), PMD_ORDER);
-	KUNIT_EXPECT_FALSE(test, e.dirty);
+	KUNIT_EXPECT_TRUE(test, e.dirty);
 	migrate_disable();
 	if (e.write) {
-		/* Writable, or on arm64 writable-clean. */
-		expect = tbv_clean_write_faults();
+		/* Writable and dirty. */
+		expect = 0;
 	} else {
 		/* Upgraded through ->huge_fault(). */
 		expect = 1;
@@ -2374,10 +2400,10 @@ static void ttm_bo_vm_huge_mremap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, 1, &val), 1);
 	KUNIT_EXPECT_EQ(test, val, tbv_pattern(1, 1));
-	tbv_expect_leaf(t, 1, 0, false, true);
+	tbv_expect_leaf(t, 1, 0, true, true);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, n + 1, &val), 1);
 	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n + 1, 1));
-	tbv_expect_leaf(t, n + 1, 0, false, true);
+	tbv_expect_leaf(t, n + 1, 0, true, true);
 	tbv_unmap(t);
 }
 
@@ -2441,7 +2467,7 @@ static void ttm_bo_vm_huge_move(struct kunit *test)
 	 * keeps its page table, and stays at PTE level after the next move.
 	 */
 	order = tbv_contiguous(t, 0, n) ? PMD_ORDER : 0;
-	tbv_expect_leaf(t, 0, order, false, true);
+	tbv_expect_leaf(t, 0, order, true, true);
 	for (i = 0; i < 2 * n; i += 97) {
 		tbv_read(t, i, &val);
 		KUNIT_EXPECT_EQ(test, val, tbv_pattern(i, 1));
@@ -2463,8 +2489,9 @@ static void ttm_bo_vm_huge_move(struct kunit *test)
 /*
  * Write-protect the PMD leaf mapping page @i behind the core's back, for
  * the one path that reaches ->huge_fault() with a leaf in place: a write
- * fault on a read-only leaf (wp_huge_pmd()). mprotect() leaves clean
- * leaves of these vmas writable. No TLB flush: only injected faults follow.
+ * fault on a read-only leaf (wp_huge_pmd()). mprotect() back to writable
+ * makes the (dirty) leaves of these vmas writable again. No TLB flush: only
+ * injected faults follow.
  */
 static void tbv_wrprotect_pmd(struct tbv_test *t, unsigned long i)
 {
@@ -2544,11 +2571,11 @@ static void ttm_bo_vm_huge_vma_lock(struct kunit *test)
 	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
 	ret = tbv_inject_vma_locked(t, n + 3, FAULT_FLAG_DEFAULT);
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
-	tbv_expect_leaf(t, n, PMD_ORDER, false, true);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
 
 	/* A write fault on a read-only leaf upgrades it in place. */
 	tbv_wrprotect_pmd(t, n);
-	tbv_expect_leaf(t, n, PMD_ORDER, false, false);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, false);
 	ret = tbv_inject_vma_locked(t, n + 5,
 				    FAULT_FLAG_DEFAULT | FAULT_FLAG_WRITE);
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
@@ -2766,7 +2793,7 @@ static void ttm_bo_vm_huge_vma_lock_retry(struct kunit *test)
 
 	ret = tbv_inject(t, 3, FAULT_FLAG_DEFAULT);
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
-	tbv_expect_leaf(t, 0, PMD_ORDER, false, true);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
 	tbv_unmap(t);
 }
 
@@ -2964,6 +2991,65 @@ static void ttm_bo_vm_huge_write_touch_64m(struct kunit *test)
 	tbv_unmap(t);
 }
 
+struct tbv_crossing_param {
+	u32 mem_type;
+	unsigned long pages;
+	unsigned long extra_faults;
+	const char *name;
+};
+
+static const struct tbv_crossing_param tbv_crossing_params[] = {
+	{ TTM_PL_SYSTEM, SZ_1M >> PAGE_SHIFT, 0, "1M-system" },
+	{ TTM_PL_VRAM, SZ_1M >> PAGE_SHIFT, 0, "1M-vram" },
+	{ TTM_PL_SYSTEM, 2 * TBV_PMD_PAGES, 1, "2pmd-system" },
+};
+
+static void tbv_crossing_desc(const struct tbv_crossing_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tbv_crossing, tbv_crossing_params, tbv_crossing_desc);
+
+/*
+ * The prefault window stops at a PMD boundary only where the range behind it
+ * can be a leaf. A buffer object smaller than a PMD can have none, so
+ * write-touching 1 MiB of it mapped across a boundary (which the windows,
+ * starting at the mapping's first page, do not meet on their edge) takes one
+ * fault per window, as without huge faults. In a mapping of two PMDs, whose
+ * second range lies inside the vma and the object, the window stops at the
+ * boundary: one fault more. The mapping is one page off the pfns' alignment,
+ * so no leaf is possible, and every page is mapped by a PTE.
+ */
+static void ttm_bo_vm_huge_crossing_faults(struct kunit *test)
+{
+	const struct tbv_crossing_param *p = test->param_value;
+	const unsigned long touch = SZ_1M >> PAGE_SHIFT;
+	const unsigned long before = 7 * TTM_BO_VM_NUM_PREFAULT + 8;
+	struct tbv_test *t = test->priv;
+	unsigned long i, hole, faults = 0;
+	struct tbv_entry e;
+
+	tbv_bo_create(t, p->mem_type, p->pages);
+	hole = tbv_aligned_hole(t, 3 * TBV_PMD_PAGES);
+	tbv_map_file(t, t->file, hole + PMD_SIZE - before * PAGE_SIZE,
+		     p->pages, MAP_FIXED);
+	migrate_disable();
+	for (i = 0; i < touch; i++)
+		faults += tbv_write(t, i, tbv_pattern(i, 1));
+	migrate_enable();
+	kunit_info(test, "write-touching %lu pages across a PMD boundary took %lu faults\n",
+		   touch, faults);
+	KUNIT_EXPECT_EQ(test, faults,
+			touch / TTM_BO_VM_NUM_PREFAULT + p->extra_faults);
+	for (i = 0; i < touch; i++) {
+		KUNIT_ASSERT_EQ_MSG(test, tbv_read_entry(t, i, &e), 0,
+				    "page %lu", i);
+		tbv_expect_state(t, i, true, true);
+	}
+	tbv_unmap(t);
+}
+
 /*
  * The move stress of the ttm_bo_vm suite on two PMDs of buffer object,
  * mapped huge where the placement allows: the check that no entry points
@@ -3041,7 +3127,7 @@ static void ttm_bo_vm_huge_pud(struct kunit *test)
 
 	ret = tbv_inject(t, 37, FAULT_FLAG_SPLIT_HUGE);
 	TBV_EXPECT_FAULT(test, ret, VM_FAULT_NOPAGE);
-	tbv_expect_leaf(t, 37, 0, false, true);
+	tbv_expect_leaf(t, 37, 0, true, true);
 	KUNIT_EXPECT_EQ(test, tbv_read_entry(t, 0, &(struct tbv_entry){}), -1);
 	for (i = 0, faults = 0; i < pages; i += 4099) {
 		faults += tbv_read(t, i, &val);
@@ -3050,7 +3136,7 @@ static void ttm_bo_vm_huge_pud(struct kunit *test)
 	/* The rest is refaulted by PMDs: 1 GiB has 512. */
 	KUNIT_EXPECT_LE(test, faults, PTRS_PER_PMD);
 	KUNIT_EXPECT_EQ(test, tbv_read(t, pages - 1, &val), 1);
-	tbv_expect_leaf(t, pages - 1, PMD_ORDER, false, true);
+	tbv_expect_leaf(t, pages - 1, PMD_ORDER, true, true);
 	tbv_unmap(t);
 }
 
@@ -3068,6 +3154,8 @@ static struct kunit_case ttm_bo_vm_huge_test_cases[] = {
 	KUNIT_CASE_PARAM(ttm_bo_vm_unplug_huge, tbv_unplug_gen_params),
 	KUNIT_CASE(ttm_bo_vm_huge_fault_meets_leaf),
 	KUNIT_CASE_SLOW(ttm_bo_vm_huge_write_touch_64m),
+	KUNIT_CASE_PARAM(ttm_bo_vm_huge_crossing_faults,
+			 tbv_crossing_gen_params),
 	KUNIT_CASE_SLOW(ttm_bo_vm_huge_move_stress),
 	KUNIT_CASE(ttm_bo_vm_huge_pud),
 	{}

@@ -27,7 +27,10 @@
  * The counts are checked against a limit, and a size that misses it fails:
  *   -e page  (the default) at most one fault per page in every pass: no
  *            second fault for a write to a page that is already mapped,
- *            also where the CPU does not set dirty bits by itself
+ *            also where the CPU does not set dirty bits by itself. A driver
+ *            that tracks writes through write faults (the GEM shmem
+ *            helpers, with their pfn_mkwrite handler) takes that second
+ *            fault by design: measure it with -e none
  *   -e huge  for a buffer of at least the PMD size, at most one fault per
  *            PMD-sized block in every pass, and the mapping's start
  *            PMD-aligned (a kernel with TTM huge faults); for a smaller one
@@ -36,8 +39,9 @@
  *            cannot be mapped huge: it is checked against the limit of
  *            -e page and skipped, with the reason, if it keeps that one. The
  *            blocks are read from /proc/self/pagemap, which shows pfns to
- *            CAP_SYS_ADMIN only; without them, the size is judged as if its
- *            memory were contiguous
+ *            CAP_SYS_ADMIN only, and nothing for a VM_PFNMAP mapping (TTM
+ *            drivers'); without them, the size is judged as if its memory
+ *            were contiguous
  *   -e none  measure only
  *
  * With -u, every mapping starts one page past a PMD boundary, so that no
@@ -261,13 +265,14 @@ static const char *show(const char *name, const struct pass *p, char *buf,
 
 /* /proc/self/pagemap: bits 0-54 are the pfn, bit 63 says present */
 #define PM_PFN_MASK	((1ULL << 55) - 1)
-#define PM_PRESENT	(1ULL << 63)
+#define PM_PRESENT	0x8000000000000000ULL
 
 /*
  * Is the memory behind every whole PMD-sized block of the mapping at @p
  * physically contiguous and aligned to the PMD size, so that it can be
  * mapped by huge entries? 1 if so, 0 if not, -1 if the pfns cannot be seen
- * (no CAP_SYS_ADMIN: pagemap shows them as 0) or not all pages are mapped.
+ * (no CAP_SYS_ADMIN: pagemap shows them as 0; a VM_PFNMAP mapping: the page
+ * walker skips it) or not all pages are mapped.
  */
 static int blocks_contiguous(const void *p, unsigned long size)
 {
@@ -339,7 +344,7 @@ static void run_size(int fd, const char *drv, unsigned long mib,
 	struct drm_mode_map_dumb mapd = { 0 };
 	unsigned long size = mib * MIB, limit = 0;
 	struct pass pop, rd, wr, wr2, runs[MAX_REPS];
-	char b[5][64];
+	char b[5][64], all[5 * 64 + 8];
 	const char *why = NULL;
 	char name[32], msg[160] = "";
 	bool aligned, huge;
@@ -417,12 +422,13 @@ static void run_size(int fd, const char *drv, unsigned long mib,
 	       faults(&wr2) <= (long)((size + pmd_size - 1) / pmd_size);
 	snprintf(b[4], sizeof(b[4]), "write2_minflt=%ld us_per_mib=%.2f counter=%s",
 		 wr2.minflt, wr2.us / mib, wr2.faults < 0 ? "minflt" : "perf");
-	ksft_print_msg("result driver=%s size_mib=%lu aligned=%d huge=%d contiguous=%d %s %s %s %s %s\n",
-		       drv, mib, aligned, huge, contig,
-		       show("populate", &pop, b[0], sizeof(b[0])),
-		       show("read", &rd, b[1], sizeof(b[1])),
-		       show("write", &wr, b[2], sizeof(b[2])),
-		       show("write2", &wr2, b[3], sizeof(b[3])), b[4]);
+	snprintf(all, sizeof(all), "%s %s %s %s %s",
+		 show("populate", &pop, b[0], sizeof(b[0])),
+		 show("read", &rd, b[1], sizeof(b[1])),
+		 show("write", &wr, b[2], sizeof(b[2])),
+		 show("write2", &wr2, b[3], sizeof(b[3])), b[4]);
+	ksft_print_msg("result driver=%s size_mib=%lu aligned=%d huge=%d contiguous=%d %s\n",
+		       drv, mib, aligned, huge, contig, all);
 
 	if (misalign && aligned) {
 		ksft_print_msg("%s: -u: the kernel did not take the misaligned hint\n",
