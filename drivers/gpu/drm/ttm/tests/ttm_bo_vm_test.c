@@ -3018,8 +3018,9 @@ KUNIT_ARRAY_PARAM(tbv_crossing, tbv_crossing_params, tbv_crossing_desc);
  * starting at the mapping's first page, do not meet on their edge) takes one
  * fault per window, as without huge faults. In a mapping of two PMDs, whose
  * second range lies inside the vma and the object, the window stops at the
- * boundary: one fault more. The mapping is one page off the pfns' alignment,
- * so no leaf is possible, and every page is mapped by a PTE.
+ * boundary: one fault more. The object's page 0 is 120 pages before the
+ * boundary, off the pfns' alignment there, so no leaf is possible, and every
+ * page is mapped by a PTE.
  */
 static void ttm_bo_vm_huge_crossing_faults(struct kunit *test)
 {
