@@ -19,6 +19,13 @@
 #                                     fault counts asserted (below)
 #   bench.sh build TREE OUT           build what full needs, run nothing
 #
+# Times: the full mode boots each kernel and device twice, once with the
+# host's clock (wall time under TCG, which moves with the host's load and
+# with the code layout of each build by 10-20%), once with -icount shift=0
+# (the guest's clock advances 1 ns per guest instruction: the same number
+# for the same work in every run). The table has both: µs/MiB, and the
+# icount run's µs/MiB as thousands of instructions per MiB.
+#
 # Kernels: tinyconfig + workflow/bench/<arch>.config + the selftest's config
 # fragment, the same files for base (a worktree of TREE at tag "base") and
 # series (TREE's HEAD). Build folders OUT/bench/<arch>-<base|series> stay
@@ -153,12 +160,14 @@ build_initramfs() {
 # run ARCH KIND CPU DEVICE SIZES EXPECT WANT [CMDLINE [LABEL]]: one boot;
 # dumb_mmap must exit with WANT and report every size (no skip). The
 # "# result" lines of a run without CMDLINE, or with a LABEL, go to
-# results.txt, under the device name, or the device name and LABEL.
+# results.txt, under the device name, or the device name and LABEL, with
+# clock=wall, or clock=icount where ICOUNT=1 (the boot under -icount).
 run() {
 	local arch=$1 kind=$2 cpu=$3 dev=$4 sz=$5 expect=$6 want=$7 extra=${8:-}
-	local label=${9:-} log qemu append rc what n
-	what="$arch $cpu $kind $dev${extra:+ $extra} (sizes $sz${expect:+, -e $expect})"
-	log=$bench/logs/$arch-$cpu-$kind-$dev${extra:+-${extra//[ =]/-}}.log
+	local label=${9:-} log qemu append rc what n try clock=wall
+	[ "${ICOUNT:-0}" = 1 ] && clock=icount
+	what="$arch $cpu $kind $dev${extra:+ $extra} (sizes $sz${expect:+, -e $expect}, $clock)"
+	log=$bench/logs/$arch-$cpu-$kind-$dev${extra:+-${extra//[ =]/-}}-$clock.log
 	append="panic=-1 $extra DUMB_SIZES=$sz${expect:+ DUMB_EXPECT=$expect}"
 	if [ "$arch" = arm64 ]; then
 		qemu=(qemu-system-aarch64 -M virt -cpu "$cpu" -kernel "$bench/$arch-$kind/$(image arm64)"
@@ -170,13 +179,27 @@ run() {
 			-kernel "$bench/$arch-$kind/$(image x86_64)"
 			-append "console=ttyS0 tsc=reliable $append")
 	fi
-	timeout 900 "${qemu[@]}" -smp 2 -m 2G -display none -monitor none -serial stdio \
-		-no-reboot -device "$dev" -initrd "$bench/prog-$arch/initramfs.cpio" \
-		< /dev/null > "$log" 2>&1
+	[ "$clock" = icount ] && qemu+=(-icount shift=0,sleep=off)
+	# TSC calibration against the PIT can fail under TCG (no ACPI, so no
+	# HPET or PM timer to fall back on): the times then move in 4 ms
+	# steps. Such a boot is made again with the TSC frequency that an
+	# earlier boot measured (TCG's TSC is the host's), up to three times.
+	for try in 1 2 3; do
+		timeout 900 "${qemu[@]}" -smp 2 -m 2G -display none -monitor none -serial stdio \
+			-no-reboot -device "$dev" -initrd "$bench/prog-$arch/initramfs.cpio" \
+			< /dev/null > "$log" 2>&1
+		if [ "$arch" = x86_64 ] && [ -z "$tsc_khz" ]; then
+			tsc_khz=$(sed -n 's/^tsc: Detected \([0-9]*\)\.\([0-9]*\) MHz.*/\1\2/p' "$log" | head -n1)
+		fi
+		grep -q '^# clocksource: .*jiffies' "$log" || break
+		echo "bench: note: $what: clocksource jiffies, boot $try of 3${tsc_khz:+ (next with tsc_early_khz=$tsc_khz)}"
+		[ -n "$tsc_khz" ] && [ "$arch" = x86_64 ] &&
+			qemu=("${qemu[@]/#console=ttyS0 tsc=reliable /console=ttyS0 tsc=reliable tsc_early_khz=$tsc_khz }")
+	done
 	rc=$(sed -n 's/^bench: dumb_mmap exit status \([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
 	if [ -z "$extra" ] || [ -n "$label" ]; then
 		sed -n 's/^# result //p' "$log" | tr -d '\r' |
-			sed "s|^|arch=$arch cpu=$cpu kernel=$kind device=$dev${label:+,$label} |" \
+			sed "s|^|arch=$arch cpu=$cpu kernel=$kind device=$dev${label:+,$label} clock=$clock |" \
 			>> "$bench/results.txt"
 	fi
 	grep -E '^(ok|not ok) ' "$log" | tr -d '\r' | sed "s|^|bench: $arch $cpu $kind $dev${extra:+ $extra}: |"
@@ -184,8 +207,6 @@ run() {
 		bad "$what: kernel warning in $log"
 		grep -E -A5 'WARNING:|BUG:|Oops|Call Trace' "$log" | head -n 30
 	fi
-	# TSC calibration against the PIT can fail under TCG (no ACPI, so no
-	# HPET or PM timer to fall back on): the times then move in 4 ms steps
 	if grep -q '^# clocksource: .*jiffies' "$log"; then
 		echo "bench: note: $what: clocksource jiffies, times in 4 ms steps"
 	fi
@@ -205,6 +226,8 @@ run() {
 	fi
 }
 
+# the TSC frequency in kHz that an x86_64 boot measured, for the next ones
+tsc_khz=
 : > "$bench/results.txt"
 for arch in "${arches[@]}"; do
 	build_initramfs "$arch" || continue
@@ -241,6 +264,9 @@ for arch in "${arches[@]}"; do
 				fi
 				run x86_64 "$kind" max "$dev" "$sizes" "$e2" 0
 				run x86_64 "$kind" max "$dev" "$sizes" "$u" 0 \
+					DUMB_MISALIGN=1 unaligned
+				ICOUNT=1 run x86_64 "$kind" max "$dev" "$sizes" none 0
+				ICOUNT=1 run x86_64 "$kind" max "$dev" "$sizes" none 0 \
 					DUMB_MISALIGN=1 unaligned
 			done
 		else

@@ -9,6 +9,9 @@ writes them from the "# result" lines of dumb_mmap. Writes OUTDIR/table.md
 default), against the series),
 OUTDIR/results.tsv (every number), and OUTDIR/dumb_mmap-<arch>.png (faults
 and time per MiB against buffer size, with gnuplot), and prints the table.
+Lines with clock=icount come from boots under QEMU's -icount shift=0, whose
+guest clock advances 1 ns per instruction: their µs per MiB are thousands of
+instructions per MiB, in their own columns; the rest are wall time.
 """
 import collections
 import os
@@ -39,7 +42,8 @@ def main():
         sys.exit('report: no results in ' + src)
     os.makedirs(outdir, exist_ok=True)
 
-    cols = ['arch', 'cpu', 'device', 'kernel', 'size_mib', 'aligned', 'huge',
+    cols = ['arch', 'cpu', 'device', 'kernel', 'clock', 'size_mib', 'aligned',
+            'huge',
             'populate_faults', 'populate_us', 'read_faults', 'read_us',
             'write_faults', 'write_us', 'write2_faults', 'write2_us',
             'write2_minflt', 'us_per_mib']
@@ -48,10 +52,14 @@ def main():
         for r in rows:
             f.write('\t'.join(r.get(c, '') for c in cols) + '\n')
 
-    # (arch, cpu, device) -> size -> kernel -> row
+    # (arch, cpu, device) -> size -> kernel -> row; icount: the same
     runs = collections.OrderedDict()
+    icount = {}
     for r in rows:
         key = (r['arch'], r['cpu'], r['device'])
+        if r.get('clock') == 'icount':
+            icount.setdefault(key, {}).setdefault(int(r['size_mib']), {})[r['kernel']] = r
+            continue
         runs.setdefault(key, {}).setdefault(int(r['size_mib']), {})[r['kernel']] = r
 
     lines = []
@@ -59,12 +67,15 @@ def main():
         lines.append(f'### {arch} (`-cpu {cpu}`), `-device {dev}`, driver '
                      f'{next(iter(next(iter(sizes.values())).values()))["driver"]}')
         lines.append('')
+        ic = icount.get((arch, cpu, dev), {})
         lines.append(f'| MiB | write faults {BASE} | series | read+write faults {BASE} | series '
-                     f'| µs/MiB {BASE} | series | {BASE}/series time | huge |')
-        lines.append('|---:|---:|---:|---:|---:|---:|---:|---:|:---:|')
+                     f'| µs/MiB {BASE} | series | {BASE}/series time '
+                     f'| k instr/MiB {BASE} | series | huge |')
+        lines.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|')
         for size in sorted(sizes):
             k = sizes[size]
             b, s = k.get('base'), k.get('series')
+            ib, iS = ic.get(size, {}).get('base'), ic.get(size, {}).get('series')
 
             def g(r, f, conv=int):
                 return conv(r[f]) if r else None
@@ -75,10 +86,12 @@ def main():
                   int(r['read_faults']) + int(r['write_faults']) for r in (b, s)]
             tb, ts = g(b, 'us_per_mib', float), g(s, 'us_per_mib', float)
             ratio = f'{tb / ts:.1f}×' if tb and ts else '–'
+            kb, ks = g(ib, 'us_per_mib', float), g(iS, 'us_per_mib', float)
             lines.append(f'| {size} | {cell(g(b, "write2_faults"))} | '
                          f'**{cell(g(s, "write2_faults"))}** | {cell(rw[0])} | '
                          f'**{cell(rw[1])}** | {cell(tb, fmt_us)} | {cell(ts, fmt_us)} | '
-                         f'{ratio} | {"yes" if s and s["huge"] == "1" else "no"} |')
+                         f'{ratio} | {cell(kb, fmt_us)} | {cell(ks, fmt_us)} | '
+                         f'{"yes" if s and s["huge"] == "1" else "no"} |')
         lines.append('')
     table = '\n'.join(lines)
     with open(os.path.join(outdir, 'table.md'), 'w') as f:

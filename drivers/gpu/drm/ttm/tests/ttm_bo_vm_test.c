@@ -130,6 +130,8 @@ struct tbv_test {
 	const struct vm_operations_struct *vm_ops;
 	unsigned long uaddr;
 	unsigned long len;
+	/* the object's page that page 0 of the mapping maps */
+	unsigned long pgoff;
 	atomic_t pfn_mkwrite_calls;
 };
 
@@ -904,7 +906,8 @@ static pte_t tbv_expect_mapped(struct tbv_test *t, unsigned long i)
 	KUNIT_ASSERT_EQ_MSG(test, tbv_read_entry(t, i, &e), 0,
 			    "no PTE for page %lu (order of the entry; -1: none)",
 			    i);
-	KUNIT_EXPECT_EQ_MSG(test, e.pfn, tbv_bo_pfn(t, i), "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.pfn, tbv_bo_pfn(t, t->pgoff + i),
+			    "page %lu", i);
 	if (IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
 		KUNIT_EXPECT_TRUE(test, e.special);
 	KUNIT_EXPECT_EQ_MSG(test, e.cache_bits, tbv_expected_cache_bits(t),
@@ -1831,7 +1834,8 @@ static void tbv_expect_leaf(struct tbv_test *t, unsigned long i, int order,
 
 	KUNIT_ASSERT_EQ_MSG(test, tbv_read_entry(t, i, &e), order,
 			    "order of the entry for page %lu", i);
-	KUNIT_EXPECT_EQ_MSG(test, e.pfn, tbv_bo_pfn(t, i), "page %lu", i);
+	KUNIT_EXPECT_EQ_MSG(test, e.pfn, tbv_bo_pfn(t, t->pgoff + i),
+			    "page %lu", i);
 	if (order || IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
 		KUNIT_EXPECT_TRUE_MSG(test, e.special, "page %lu", i);
 	KUNIT_EXPECT_EQ_MSG(test, e.cache_bits, tbv_expected_cache_bits(t),
@@ -2991,17 +2995,28 @@ static void ttm_bo_vm_huge_write_touch_64m(struct kunit *test)
 	tbv_unmap(t);
 }
 
+/* Pages of ttm_bo_vm_huge_crossing_faults()'s mapping before a boundary */
+#define TBV_CROSSING_BEFORE	(7 * TTM_BO_VM_NUM_PREFAULT + 8)
+
 struct tbv_crossing_param {
 	u32 mem_type;
 	unsigned long pages;
-	unsigned long extra_faults;
+	/* the object's page at the start of the mapping */
+	unsigned long pgoff;
+	/* can the range behind the boundary take a PMD leaf? */
+	bool leaf;
 	const char *name;
 };
 
 static const struct tbv_crossing_param tbv_crossing_params[] = {
-	{ TTM_PL_SYSTEM, SZ_1M >> PAGE_SHIFT, 0, "1M-system" },
-	{ TTM_PL_VRAM, SZ_1M >> PAGE_SHIFT, 0, "1M-vram" },
-	{ TTM_PL_SYSTEM, 2 * TBV_PMD_PAGES, 1, "2pmd-system" },
+	{ TTM_PL_SYSTEM, SZ_1M >> PAGE_SHIFT, 0, false, "1M-system" },
+	{ TTM_PL_VRAM, SZ_1M >> PAGE_SHIFT, 0, false, "1M-vram" },
+	{ TTM_PL_SYSTEM, 2 * TBV_PMD_PAGES, 0, false, "2pmd-system-misaligned" },
+	{ TTM_PL_VRAM, 2 * TBV_PMD_PAGES, 0, false, "2pmd-vram-misaligned" },
+	{ TTM_PL_SYSTEM, 2 * TBV_PMD_PAGES, TBV_PMD_PAGES - TBV_CROSSING_BEFORE,
+	  true, "2pmd-system-leaf" },
+	{ TTM_PL_VRAM, 2 * TBV_PMD_PAGES, TBV_PMD_PAGES - TBV_CROSSING_BEFORE,
+	  true, "2pmd-vram-leaf" },
 };
 
 static void tbv_crossing_desc(const struct tbv_crossing_param *p, char *desc)
@@ -3013,37 +3028,59 @@ KUNIT_ARRAY_PARAM(tbv_crossing, tbv_crossing_params, tbv_crossing_desc);
 
 /*
  * The prefault window stops at a PMD boundary only where the range behind it
- * can be a leaf. A buffer object smaller than a PMD can have none, so
- * write-touching 1 MiB of it mapped across a boundary (which the windows,
- * starting at the mapping's first page, do not meet on their edge) takes one
- * fault per window, as without huge faults. In a mapping of two PMDs, whose
- * second range lies inside the vma and the object, the window stops at the
- * boundary: one fault more. The object's page 0 is 120 pages before the
- * boundary, off the pfns' alignment there, so no leaf is possible, and every
- * page is mapped by a PTE.
+ * takes a leaf. 1 MiB of a mapping is write-touched from its first page, 120
+ * pages before a boundary, which the windows of 16 pages do not meet on their
+ * edge. Where the range behind the boundary can take no leaf (the object is
+ * smaller than a PMD, or its pfns there are 120 pages off the alignment of
+ * the addresses), the windows cross the boundary and it takes one fault per
+ * window, as without huge faults; every page is mapped by a PTE. Where the
+ * range can (the object's page 512 at the boundary), the window stops there,
+ * the range behind is mapped by a huge fault: 8 faults by PTEs, 1 for the
+ * leaf. A window that crossed would leave a page table where the leaf goes:
+ * one fault per 16 pages for good.
  */
 static void ttm_bo_vm_huge_crossing_faults(struct kunit *test)
 {
 	const struct tbv_crossing_param *p = test->param_value;
 	const unsigned long touch = SZ_1M >> PAGE_SHIFT;
-	const unsigned long before = 7 * TTM_BO_VM_NUM_PREFAULT + 8;
+	const unsigned long before = TBV_CROSSING_BEFORE;
 	struct tbv_test *t = test->priv;
 	unsigned long i, hole, faults = 0;
 	struct tbv_entry e;
 
-	tbv_bo_create(t, p->mem_type, p->pages);
+	if (p->pages < TBV_PMD_PAGES)
+		tbv_bo_create(t, p->mem_type, p->pages);
+	else
+		tbv_huge_bo(t, p->mem_type, ttm_cached);
 	hole = tbv_aligned_hole(t, 3 * TBV_PMD_PAGES);
-	tbv_map_file(t, t->file, hole + PMD_SIZE - before * PAGE_SIZE,
-		     p->pages, MAP_FIXED);
+	hole += PMD_SIZE - (before + p->pgoff) * PAGE_SIZE;
+	tbv_map_file(t, t->file, hole, p->pages, MAP_FIXED);
+	if (p->pgoff) {
+		/*
+		 * drm_gem_mmap() maps an object from its first page only;
+		 * a partial munmap() leaves a vma that starts further in.
+		 */
+		KUNIT_ASSERT_EQ(test, vm_munmap(hole, p->pgoff << PAGE_SHIFT),
+				0);
+		t->uaddr += p->pgoff << PAGE_SHIFT;
+		t->len -= p->pgoff << PAGE_SHIFT;
+		t->pgoff = p->pgoff;
+	}
 	migrate_disable();
 	for (i = 0; i < touch; i++)
 		faults += tbv_write(t, i, tbv_pattern(i, 1));
 	migrate_enable();
 	kunit_info(test, "write-touching %lu pages across a PMD boundary took %lu faults\n",
 		   touch, faults);
-	KUNIT_EXPECT_EQ(test, faults,
-			touch / TTM_BO_VM_NUM_PREFAULT + p->extra_faults);
-	for (i = 0; i < touch; i++) {
+	if (p->leaf) {
+		KUNIT_EXPECT_EQ(test, faults,
+				DIV_ROUND_UP(before, TTM_BO_VM_NUM_PREFAULT) + 1);
+		for (i = before; i < touch; i += TBV_PMD_PAGES)
+			tbv_expect_leaf(t, i, PMD_ORDER, true, true);
+	} else {
+		KUNIT_EXPECT_EQ(test, faults, touch / TTM_BO_VM_NUM_PREFAULT);
+	}
+	for (i = 0; i < (p->leaf ? before : touch); i++) {
 		KUNIT_ASSERT_EQ_MSG(test, tbv_read_entry(t, i, &e), 0,
 				    "page %lu", i);
 		tbv_expect_state(t, i, true, true);

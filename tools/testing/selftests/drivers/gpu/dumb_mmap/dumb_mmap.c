@@ -47,9 +47,10 @@
  * With -u, every mapping starts one page past a PMD boundary, so that no
  * huge entry can be used: the PTE path of a kernel that has huge faults.
  *
- * Output is KTAP: one test per size, named "<size> MiB" whatever the
+ * Output is KTAP: one test per size, named "buffer_<size>MiB" whatever the
  * measurements (they are on the "# result" line before it, which scripts
- * can parse, and the reason for a failure or a skip on a "#" line). Exit
+ * can parse, and the reason for a failure or a skip on a "#" line), and
+ * not starting with a digit, which TAP readers may take for a number. Exit
  * code 4 (skip) when there is no DRM device with dumb buffers.
  */
 #define _GNU_SOURCE
@@ -351,7 +352,7 @@ static void run_size(int fd, const char *drv, unsigned long mib,
 	void *p = MAP_FAILED;
 	int err, r, contig;
 
-	snprintf(name, sizeof(name), "%lu MiB", mib);
+	snprintf(name, sizeof(name), "buffer_%luMiB", mib);
 
 	create.height = size / page_size;
 	if (ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create)) {
