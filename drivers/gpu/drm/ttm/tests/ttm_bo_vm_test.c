@@ -3089,6 +3089,49 @@ static void ttm_bo_vm_huge_crossing_faults(struct kunit *test)
 }
 
 /*
+ * vm_page_prot changes without a zap: clear_refs' soft-dirty reset has
+ * vma_set_page_prot() write-protect it on a shared writable vma and leaves
+ * PFN entries, leaves too, where they are. Huge faults then fall back, and a
+ * prefault window that reaches the PMD boundary before a leaf must still stop
+ * there: had it asked whether the vma can take a leaf now, it would have
+ * walked into the leaf (walk_to_pmd()'s VM_BUG_ON).
+ */
+static void ttm_bo_vm_huge_wp_prot_keeps_leaf(struct kunit *test)
+{
+	const unsigned long first = TBV_PMD_PAGES - 12;
+	struct tbv_test *t = test->priv;
+	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	struct tbv_entry e;
+	unsigned long i;
+	u32 val;
+
+	tbv_huge_bo(t, TTM_PL_VRAM, ttm_write_combined);
+	tbv_huge_map(t, 2 * TBV_PMD_PAGES);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(t->uaddr, PMD_SIZE));
+	KUNIT_EXPECT_EQ(test, tbv_write(t, TBV_PMD_PAGES, 1), 1);
+	tbv_expect_leaf(t, TBV_PMD_PAGES, PMD_ORDER, true, true);
+
+	/* What vma_set_page_prot() does when it wants write notification. */
+	mm = current->mm;	/* the test thread's, since the first mmap */
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, t->uaddr);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma_start_write(vma);
+	WRITE_ONCE(vma->vm_page_prot,
+		   vm_get_page_prot(vma->vm_flags & ~VM_SHARED));
+	mmap_write_unlock(mm);
+
+	for (i = first; i < TBV_PMD_PAGES; i++)
+		tbv_read(t, i, &val);
+	for (i = first; i < TBV_PMD_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, tbv_read_entry(t, i, &e), 0,
+				    "page %lu", i);
+	tbv_expect_leaf(t, TBV_PMD_PAGES, PMD_ORDER, true, true);
+	tbv_unmap(t);
+}
+
+/*
  * The move stress of the ttm_bo_vm suite on two PMDs of buffer object,
  * mapped huge where the placement allows: the check that no entry points
  * to a placement the object has left covers the pages under leaves.
@@ -3194,6 +3237,7 @@ static struct kunit_case ttm_bo_vm_huge_test_cases[] = {
 	KUNIT_CASE_SLOW(ttm_bo_vm_huge_write_touch_64m),
 	KUNIT_CASE_PARAM(ttm_bo_vm_huge_crossing_faults,
 			 tbv_crossing_gen_params),
+	KUNIT_CASE(ttm_bo_vm_huge_wp_prot_keeps_leaf),
 	KUNIT_CASE_SLOW(ttm_bo_vm_huge_move_stress),
 	KUNIT_CASE(ttm_bo_vm_huge_pud),
 	{}
