@@ -28,6 +28,9 @@ if [ -d /usr/lib/ccache ]; then
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 fi
 
+# QEMU under TCG only, whatever /dev/kvm the machine has (see the script)
+export PATH=$here/qemu-tcg:$PATH
+
 jobs=${JOBS:-2}
 variants=("$@")
 if [ ${#variants[@]} -eq 0 ]; then

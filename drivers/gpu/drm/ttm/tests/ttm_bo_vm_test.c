@@ -133,6 +133,9 @@ struct tbv_test {
 	/* the object's page that page 0 of the mapping maps */
 	unsigned long pgoff;
 	atomic_t pfn_mkwrite_calls;
+	/* calls of the mock driver's preparation, by the PTE and huge paths */
+	atomic_t driver_pte_calls;
+	atomic_t driver_huge_calls;
 };
 
 static struct tbv_test *tbv_from_bdev(struct ttm_device *bdev)
@@ -2491,6 +2494,125 @@ static void ttm_bo_vm_huge_move(struct kunit *test)
 }
 
 /*
+ * A driver with its own fault hooks, as amdgpu's: under the reservation,
+ * before the buffer object is mapped, it is made CPU-visible, which moves it
+ * to VRAM; then TTM maps the placement as it is now, by PTEs through
+ * ttm_bo_vm_fault_reserved() or by a leaf through
+ * ttm_bo_vm_huge_fault_reserved().
+ */
+static vm_fault_t tbv_driver_prepare(struct ttm_buffer_object *bo)
+{
+	struct ttm_operation_ctx ctx = { };
+
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->resource->mem_type == TTM_PL_VRAM)
+		return 0;
+	return ttm_bo_validate(bo, tbv_placement(TTM_PL_VRAM), &ctx) ?
+	       VM_FAULT_SIGBUS : 0;
+}
+
+static vm_fault_t tbv_driver_fault(struct vm_fault *vmf)
+{
+	struct ttm_buffer_object *bo = vmf->vma->vm_private_data;
+	vm_fault_t ret;
+
+	ret = ttm_bo_vm_reserve(bo, vmf);
+	if (ret)
+		return ret;
+	atomic_inc(&tbv_from_bdev(bo->bdev)->driver_pte_calls);
+	ret = tbv_driver_prepare(bo);
+	if (!ret)
+		ret = ttm_bo_vm_fault_reserved(vmf, vmf->vma->vm_page_prot,
+					       TTM_BO_VM_NUM_PREFAULT);
+	if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+		return ret;
+	dma_resv_unlock(bo->base.resv);
+	return ret;
+}
+
+static vm_fault_t tbv_driver_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct ttm_buffer_object *bo = vmf->vma->vm_private_data;
+	vm_fault_t ret;
+
+	if (!ttm_bo_vm_huge_fits(vmf, order))
+		return VM_FAULT_FALLBACK;
+	ret = ttm_bo_vm_reserve(bo, vmf);
+	if (ret)
+		return ret;
+	atomic_inc(&tbv_from_bdev(bo->bdev)->driver_huge_calls);
+	ret = tbv_driver_prepare(bo);
+	if (!ret)
+		ret = ttm_bo_vm_huge_fault_reserved(vmf, vmf->vma->vm_page_prot,
+						    order);
+	if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+		return ret;
+	dma_resv_unlock(bo->base.resv);
+	return ret;
+}
+
+static const struct vm_operations_struct tbv_driver_vm_ops = {
+	.fault = tbv_driver_fault,
+	.huge_fault = tbv_driver_huge_fault,
+	.open = ttm_bo_vm_open,
+	.close = ttm_bo_vm_close,
+};
+
+/*
+ * The reserved helpers map what the driver's hook made of the placement:
+ * a buffer object in system memory, moved to VRAM by the hook of the fault
+ * that maps it, is mapped by a leaf to the VRAM pfns with VRAM's memory
+ * type, one fault per PMD; moved back behind the mapping (zapped), the next
+ * fault moves it again and maps the new VRAM range. A mapping one page off
+ * a PMD boundary takes the PTE path, through the same hook. Had the driver
+ * set .huge_fault = ttm_bo_vm_huge_fault, the hook would be bypassed and
+ * the leaf would map the system pages.
+ */
+static void ttm_bo_vm_huge_driver_hooks(struct kunit *test)
+{
+	const unsigned long n = TBV_PMD_PAGES;
+	struct tbv_test *t = test->priv;
+	unsigned long addr;
+	u32 val;
+
+	t->vm_ops = &tbv_driver_vm_ops;
+	tbv_bo_create(t, TTM_PL_SYSTEM, 2 * n);
+	tbv_huge_map(t, 2 * n);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(t->uaddr, PMD_SIZE),
+			      "mmap(NULL) returned %#lx", t->uaddr);
+
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 5, &val), 1);
+	KUNIT_ASSERT_EQ(test, t->bo->resource->mem_type, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->driver_huge_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->driver_pte_calls), 0);
+	tbv_expect_leaf(t, 0, PMD_ORDER, true, true);
+	tbv_expect_leaf(t, n - 1, PMD_ORDER, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n - 1, tbv_pattern(n - 1, 1)), 0);
+
+	KUNIT_ASSERT_EQ(test, tbv_move_to(t, TTM_PL_SYSTEM), 0);
+	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, 2 * n), 0);
+	KUNIT_EXPECT_EQ(test, tbv_write(t, n + 3, tbv_pattern(n + 3, 1)), 1);
+	KUNIT_ASSERT_EQ(test, t->bo->resource->mem_type, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->driver_huge_calls), 2);
+	tbv_expect_leaf(t, n, PMD_ORDER, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_count_mapped(t, 0, n), 0);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, n - 1, &val), 1);
+	KUNIT_EXPECT_EQ(test, val, tbv_pattern(n - 1, 1));
+	tbv_unmap(t);
+
+	KUNIT_ASSERT_EQ(test, tbv_move_to(t, TTM_PL_SYSTEM), 0);
+	addr = tbv_aligned_hole(t, 2 * n + 1) + PAGE_SIZE;
+	tbv_map_file(t, t->file, addr, 2 * n, MAP_FIXED);
+	KUNIT_EXPECT_EQ(test, tbv_read(t, 7, &val), 1);
+	KUNIT_ASSERT_EQ(test, t->bo->resource->mem_type, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->driver_pte_calls), 1);
+	tbv_expect_leaf(t, 7, 0, true, true);
+	KUNIT_EXPECT_EQ(test, tbv_count_entries(t, 0, 2 * n, PMD_ORDER), 0);
+	tbv_unmap(t);
+}
+
+/*
  * Write-protect the PMD leaf mapping page @i behind the core's back, for
  * the one path that reaches ->huge_fault() with a leaf in place: a write
  * fault on a read-only leaf (wp_huge_pmd()). mprotect() back to writable
@@ -3230,6 +3352,7 @@ static struct kunit_case ttm_bo_vm_huge_test_cases[] = {
 	KUNIT_CASE(ttm_bo_vm_huge_mremap),
 	KUNIT_CASE_PARAM(ttm_bo_vm_huge_gup_fails, tbv_huge_gen_params),
 	KUNIT_CASE(ttm_bo_vm_huge_move),
+	KUNIT_CASE(ttm_bo_vm_huge_driver_hooks),
 	KUNIT_CASE(ttm_bo_vm_huge_vma_lock),
 	KUNIT_CASE_PARAM(ttm_bo_vm_huge_vma_lock_retry, tbv_busy_gen_params),
 	KUNIT_CASE_PARAM(ttm_bo_vm_unplug_huge, tbv_unplug_gen_params),
