@@ -25,6 +25,8 @@
 #   make bench      end-to-end benchmark on 7.3 (dumb_mmap under QEMU,
 #                   x86_64, qxl (TTM) and bochs (GEM shmem), 7.3 against
 #                   the series); results in workflow/bench/results-7.3
+#   make bench-profile  per-function guest instructions of one dumb_mmap run,
+#                   7.3 against the series (QEMU TCG plugin; after make bench)
 #   make bp-bench   the same for the backport (bochs and qxl, v6.12
 #                   against the backport, x86_64 and arm64)
 #   make clean      remove the build folders (keeps the trees)
@@ -46,7 +48,7 @@ AM_VERSIONS  ?= 6.12.115-2~deb12u1
 STAGES := setup tree views kunit kunit-main static backport bp-tree bp-kunit \
 	  bench bench-quick bp-bench docs am-check drivers drivers-quick cocci
 
-.PHONY: all main check export bp-export clean distclean $(STAGES) $(addprefix do-,$(STAGES))
+.PHONY: all main check export bp-export bench-profile clean distclean $(STAGES) $(addprefix do-,$(STAGES))
 
 all: main
 
@@ -105,6 +107,9 @@ do-bench:
 do-bench-quick:
 	$(BENCH_73) BENCH_SIZES=$(or $(BENCH_SIZES),$(BENCH_QUICK_SIZES)) \
 		bash workflow/bench/bench.sh quick $(TREE) $(BENCH_OUT)
+
+bench-profile:
+	bash workflow/bench/profile.sh $(BENCH_OUT)
 
 do-bp-bench:
 	bash workflow/bench/bench.sh full $(BP_TREE) $(BP_OUT) $(CURDIR)/workflow/bench/results
